@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.models import Role, User
+
+ROLE_FIELD_HELP = (
+    "Demo browses only; normal also downloads and keeps favourites; super manages everything."
+)
+
+
+class RoleFormMixin(forms.Form):
+    role = forms.ChoiceField(
+        choices=[("", "No role"), *Role.choices], required=False, help_text=ROLE_FIELD_HELP
+    )
+
+
+class UserCreationForm(RoleFormMixin, AdminUserCreationForm):
+    pass
+
+
+class UserChangeWithRoleForm(RoleFormMixin, UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["role"].initial = self.instance.role
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeWithRoleForm
+    add_form = UserCreationForm
+    list_display = ["username", "email", "role_display", "is_active", "last_login"]
+    list_filter = [RoleListFilter, "is_active", "is_superuser"]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "role"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Permissions",
+            {
+                "classes": ["collapse"],
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+            },
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "role", "password1", "password2"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="role")
+    def role_display(self, obj):
+        return obj.role or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "role" in form.cleaned_data:
+            form.instance.set_role(form.cleaned_data["role"])

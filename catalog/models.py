@@ -1,0 +1,298 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+ARTICLES = ("the ", "a ", "an ")
+
+
+def sort_title_for(title: str) -> str:
+    """Case-folded title without a leading English article: "The Dig" sorts under D."""
+    folded = title.casefold().strip()
+    for article in ARTICLES:
+        if folded.startswith(article):
+            return folded[len(article) :].lstrip()
+    return folded
+
+
+class IgdbLookup(models.Model):
+    """A normalized IGDB record shared by many games (a genre, a theme, a company...)."""
+
+    igdb_id = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Genre(IgdbLookup):
+    pass
+
+
+class Theme(IgdbLookup):
+    pass
+
+
+class Keyword(IgdbLookup):
+    pass
+
+
+class GameMode(IgdbLookup):
+    pass
+
+
+class PlayerPerspective(IgdbLookup):
+    pass
+
+
+class Franchise(IgdbLookup):
+    pass
+
+
+class Collection(IgdbLookup):
+    """IGDB's "collections": a series such as Commander Keen."""
+
+
+class Company(IgdbLookup):
+    class Meta(IgdbLookup.Meta):
+        verbose_name_plural = "companies"
+
+
+class GameQuerySet(models.QuerySet):
+    def matched(self):
+        return self.filter(match_status=Game.MatchStatus.MATCHED)
+
+    def unmatched(self):
+        return self.exclude(match_status__in=[Game.MatchStatus.MATCHED, Game.MatchStatus.IGNORED])
+
+    def search(self, query):
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(title__icontains=query) | Q(alternative_names__name__icontains=query)
+        ).distinct()
+
+
+class Game(models.Model):
+    class MatchStatus(models.TextChoices):
+        UNMATCHED = "unmatched", "Not matched yet"
+        MATCHED = "matched", "Matched"
+        NO_MATCH = "no_match", "No confident match"
+        FAILED = "failed", "Failed (retried next run)"
+        IGNORED = "ignored", "Do not match"
+
+    title = models.CharField(max_length=255)
+    sort_title = models.CharField(max_length=255, editable=False)
+    slug = models.SlugField(max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The parsed filename's normalized title: files with the same key and year form one game.
+    match_key = models.CharField(max_length=255, blank=True)
+
+    igdb_id = models.PositiveIntegerField(null=True, blank=True)
+    igdb_url = models.URLField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+    storyline = models.TextField(blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    rating = models.FloatField(null=True, blank=True, help_text="IGDB user rating, 0-100")
+    rating_count = models.PositiveIntegerField(default=0)
+    aggregated_rating = models.FloatField(null=True, blank=True, help_text="Critics, 0-100")
+    aggregated_rating_count = models.PositiveIntegerField(default=0)
+    cover = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    match_status = models.CharField(
+        max_length=16, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED
+    )
+    match_score = models.FloatField(null=True, blank=True)
+    match_locked = models.BooleanField(
+        default=False, help_text="Chosen by hand: later scrapes keep this match."
+    )
+    match_error = models.TextField(blank=True)
+    match_candidates = models.JSONField(default=list, blank=True)
+    scraped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    genres = models.ManyToManyField(Genre, blank=True, related_name="games")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="games")
+    keywords = models.ManyToManyField(Keyword, blank=True, related_name="games")
+    game_modes = models.ManyToManyField(GameMode, blank=True, related_name="games")
+    player_perspectives = models.ManyToManyField(
+        PlayerPerspective, blank=True, related_name="games"
+    )
+    franchises = models.ManyToManyField(Franchise, blank=True, related_name="games")
+    collections = models.ManyToManyField(Collection, blank=True, related_name="games")
+    companies = models.ManyToManyField(
+        Company, through="Involvement", blank=True, related_name="games"
+    )
+
+    objects = GameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_title", "year"]
+        constraints = [
+            # One game per IGDB record; the importer merges files that resolve to the same id.
+            models.UniqueConstraint(
+                fields=["igdb_id"], condition=Q(igdb_id__isnull=False), name="game_igdb_id_unique"
+            ),
+        ]
+        indexes = [
+            # The scanner's lookup of the game a parsed file belongs to.
+            models.Index(fields=["match_key", "year"], name="game_key_year_idx"),
+            # Catalogue ordering by title (the default) and by year.
+            models.Index(fields=["sort_title", "year"], name="game_sort_title_idx"),
+            models.Index(fields=["year", "sort_title"], name="game_year_idx"),
+            # "Recently added" ordering.
+            models.Index(fields=["-created_at"], name="game_created_idx"),
+            # The scraper's queue of games to identify, and the matched/unmatched filter.
+            models.Index(fields=["match_status"], name="game_match_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:game-detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
+
+    def set_title(self, title: str) -> None:
+        """Keep the derived sort title and slug in step with the title."""
+        self.title = title
+        self.sort_title = sort_title_for(title)
+        self.slug = slugify(title)[:255]
+
+
+class Involvement(models.Model):
+    """A company's part in a game, as IGDB's involved_companies records it."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="involvements")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="involvements")
+    developer = models.BooleanField(default=False)
+    publisher = models.BooleanField(default=False)
+    porting = models.BooleanField(default=False)
+    supporting = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["game", "company"], name="involvement_unique")
+        ]
+        indexes = [
+            # The catalogue's developer and publisher filters start from the company.
+            models.Index(fields=["company", "developer"], name="involvement_developer_idx"),
+            models.Index(fields=["company", "publisher"], name="involvement_publisher_idx"),
+        ]
+
+    def __str__(self):
+        roles = [r for r in ("developer", "publisher", "porting", "supporting") if getattr(self, r)]
+        return f"{self.company} ({', '.join(roles) or 'involved'}) in {self.game}"
+
+
+class AlternativeName(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="alternative_names")
+    name = models.CharField(max_length=255)
+    comment = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "name"], name="alternative_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Image(models.Model):
+    class Kind(models.TextChoices):
+        COVER = "cover"
+        SCREENSHOT = "screenshot"
+        ARTWORK = "artwork"
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="images")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    image_id = models.CharField(max_length=64, help_text="IGDB's image hash")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="igdb/", blank=True, help_text="Locally cached copy")
+
+    class Meta:
+        ordering = ["kind", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "kind", "image_id"], name="image_unique_per_game"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.image_id}"
+
+    def url(self, size: str = "cover_big") -> str:
+        if self.file:
+            return self.file.url
+        return f"{settings.IGDB_IMAGE_URL}/t_{size}/{self.image_id}.jpg"
+
+
+class Rom(models.Model):
+    """One file (or one game folder) on disk, found by the scanner."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="roms")
+    path = models.TextField(help_text="Absolute path under one of the ROM folders")
+    size = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField()
+    parsed_title = models.CharField(max_length=255)
+    parsed_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    crc32 = models.CharField(max_length=8, blank=True)
+    md5 = models.CharField(max_length=32, blank=True)
+    sha1 = models.CharField(max_length=40, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+        permissions = [("download_rom", "Can download ROM files")]
+        constraints = [models.UniqueConstraint(fields=["path"], name="rom_path_unique")]
+        indexes = [
+            # A game's files on its page, present ones first.
+            models.Index(fields=["game", "missing_since"], name="rom_game_idx"),
+            # Finding a renamed file by size and hash among the missing ones.
+            models.Index(fields=["size", "sha1"], name="rom_size_sha1_idx"),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def filename(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def is_missing(self) -> bool:
+        return self.missing_since is not None
+
+
+class Favorite(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Also serves "is this game a favourite of mine" and the "my favourites" filter.
+            models.UniqueConstraint(fields=["user", "game"], name="favorite_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ♥ {self.game}"

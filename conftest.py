@@ -1,0 +1,65 @@
+import itertools
+
+import pytest
+
+from accounts.models import Role
+from catalog.models import Game, Rom
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(role=None, username=None, password="correct horse battery", **fields):  # noqa: S107
+        user = django_user_model.objects.create_user(
+            username=username or f"user{next(_counter)}", password=password, **fields
+        )
+        if role:
+            user.set_role(role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def demo_user(make_user):
+    return make_user(Role.DEMO, username="demo")
+
+
+@pytest.fixture
+def normal_user(make_user):
+    return make_user(Role.NORMAL, username="normal")
+
+
+@pytest.fixture
+def super_user(make_user):
+    return make_user(Role.SUPER, username="super")
+
+
+@pytest.fixture
+def make_game(db):
+    def make(title="Commander Keen", year=1990, **fields):
+        game = Game(year=year, match_key=title.lower(), **fields)
+        game.set_title(title)
+        game.save()
+        return game
+
+    return make
+
+
+@pytest.fixture
+def make_rom(db, make_game):
+    def make(game=None, path=None, size=1024, **fields):
+        n = next(_counter)
+        game = game or make_game(title=f"Game {n}")
+        return Rom.objects.create(
+            game=game,
+            path=path or f"/roms/game{n}.zip",
+            size=size,
+            mtime_ns=1_700_000_000_000_000_000,
+            parsed_title=game.title,
+            parsed_year=game.year,
+            **fields,
+        )
+
+    return make

@@ -1,0 +1,114 @@
+"""Where romvault keeps its configuration and data, and how the env files layer.
+
+Stdlib only: `make run` calls `python -m romvault.config --ensure-secret-key` before Django can
+load settings (settings refuse to start without a real SECRET_KEY when DEBUG is off).
+"""
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSECURE_KEY_PREFIX = "django-insecure-"
+
+
+def xdg_dir(variable: str, fallback: str) -> Path:
+    # The XDG spec says to ignore a relative value.
+    value = os.environ.get(variable, "")
+    return Path(value) if os.path.isabs(value) else Path.home() / fallback
+
+
+def config_file() -> Path:
+    """The file `manage.py setup` writes: $XDG_CONFIG_HOME/romvault/romvault.env."""
+    return xdg_dir("XDG_CONFIG_HOME", ".config") / "romvault" / "romvault.env"
+
+
+def default_data_dir() -> Path:
+    return xdg_dir("XDG_DATA_HOME", ".local/share") / "romvault"
+
+
+def dotenv_file() -> Path:
+    return BASE_DIR / ".env"
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped; optional quotes removed."""
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def layered_environ(environ, files) -> dict[str, str]:
+    """The process environment wins, then each file in the order given."""
+    merged = {}
+    for path in reversed(list(files)):
+        if path.is_file():
+            merged.update(parse_env_file(path))
+    merged.update(environ)
+    return merged
+
+
+def load_environment() -> None:
+    """Fill os.environ from `.env`, then the XDG file, never overriding what is set."""
+    for key, value in layered_environ({}, [dotenv_file(), config_file()]).items():
+        os.environ.setdefault(key, value)
+
+
+def write_config_values(path: Path, updates: dict[str, str]) -> None:
+    """Set keys in an env file, keeping its other lines; the file is private (0600)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    pending = dict(updates)
+    out = []
+    for line in lines:
+        key = line.partition("=")[0].removeprefix("export ").strip()
+        if "=" in line and key in pending:
+            out.append(f"{key}={pending.pop(key)}")
+        else:
+            out.append(line)
+    out += [f"{key}={value}" for key, value in pending.items()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(out) + "\n")
+    os.chmod(path, 0o600)
+
+
+def ensure_secret_key() -> str:
+    """Generate and store a SECRET_KEY for a local install unless one is configured."""
+    load_environment()
+    key = os.environ.get("SECRET_KEY", "")
+    if key and not key.startswith(INSECURE_KEY_PREFIX):
+        return "SECRET_KEY is configured."
+    path = config_file()
+    write_config_values(path, {"SECRET_KEY": secrets.token_urlsafe(50)})
+    return f"Generated a SECRET_KEY and stored it in {path} (mode 0600)."
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m romvault.config", description=__doc__)
+    parser.add_argument(
+        "--ensure-secret-key",
+        action="store_true",
+        help="store a random SECRET_KEY in the XDG config file unless one is configured",
+    )
+    args = parser.parse_args(argv)
+    if args.ensure_secret_key:
+        print(ensure_secret_key())
+    else:
+        print(f"config file: {config_file()}\ndata dir:    {default_data_dir()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from catalog.views import healthz
+
+admin.site.site_header = "romvault administration"
+admin.site.site_title = "romvault admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("", include("catalog.urls")),
+]
