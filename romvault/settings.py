@@ -175,6 +175,8 @@ STORAGES = {
 
 # The library
 ROM_DIRS = [Path(p).expanduser() for p in _list("ROM_DIRS")]
+# File extensions the scanner indexes; empty means the DOS defaults in scraper/scan.py.
+ROM_EXTENSIONS = [ext.lower().lstrip(".") for ext in _list("ROM_EXTENSIONS")]
 IGDB_CLIENT_ID = env.str("IGDB_CLIENT_ID", default="")
 IGDB_SECRET_KEY = env.str("IGDB_SECRET_KEY", default="")
 IGDB_API_URL = _url("IGDB_API_URL", "https://api.igdb.com/v4")

@@ -19,9 +19,6 @@ Field notes: ``flags`` holds the TOSEC dump flags and the copyright status ("SW"
 "[SW]"); ``tags`` holds every other group verbatim (genres, labels, "M3", systems).
 """
 
-# The code tables below are whitespace-separated strings: far easier to read than 250 quoted items.
-# ruff: noqa: SIM905
-
 from __future__ import annotations
 
 import re

@@ -1,0 +1,308 @@
+import hashlib
+import os
+import zlib
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Favorite, Game, Rom
+from scraper.scan import Scanner, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def put(root, relpath, data=b"data"):
+    path = root / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def scan(root, **kwargs):
+    errors = []
+    report = Scanner([root], on_error=lambda path, msg: errors.append((path, msg)), **kwargs).run()
+    return report, errors
+
+
+def titles():
+    return sorted((g.title, g.year, g.roms.count()) for g in Game.objects.all())
+
+
+@pytest.fixture
+def library(tmp_path):
+    root = tmp_path / "roms"
+    put(root, "Doom (1993)(id Software).zip")
+    put(root, "Dig, The (1995).zip")
+    put(root, "Commander Keen 4 (1991)(Apogee)(Disk 1 of 2).zip")
+    put(root, "Commander Keen 4 (1991)(Apogee)(Disk 2 of 2).zip")
+    put(root, "Adventure/Dune II (1992)/DISK1.IMG")
+    put(root, "Adventure/Dune II (1992)/DISK2.IMG")
+    put(root, "Action/Doom (1993).7z")
+    put(root, "notes.txt")
+    return root
+
+
+def test_first_scan_indexes_files_and_groups_them_into_games(library):
+    report, errors = scan(library)
+    assert errors == []
+    assert (report.seen, report.new, report.games_created) == (7, 7, 4)
+    assert titles() == [
+        ("Commander Keen 4", 1991, 2),
+        ("Doom", 1993, 2),
+        ("Dune II", 1992, 2),
+        ("The Dig", 1995, 1),
+    ]
+    rom = Rom.objects.get(path=str(library / "Doom (1993)(id Software).zip"))
+    assert (rom.parsed_title, rom.parsed_year, rom.size) == ("Doom", 1993, 4)
+    assert rom.tags["publisher"] == "id Software"
+    assert rom.missing_since is None
+
+
+def test_a_rescan_with_nothing_changed_writes_nothing(library):
+    scan(library)
+    with CaptureQueriesContext(connection) as queries:
+        report, _ = scan(library)
+    assert (report.new, report.changed, report.missing, report.unchanged) == (0, 0, 0, 7)
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+    assert len(queries) <= 3
+
+
+def test_a_changed_file_is_updated_in_place(library):
+    scan(library)
+    rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
+    put(library, "Dig, The (1995).zip", b"a bigger file")
+    report, _ = scan(library)
+    assert (report.changed, report.new) == (1, 0)
+    rom.refresh_from_db()
+    assert rom.size == 13
+
+
+def test_a_deleted_file_is_marked_missing_and_keeps_its_game_and_favourites(library, normal_user):
+    scan(library)
+    rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
+    Favorite.objects.create(user=normal_user, game=rom.game)
+    (library / "Dig, The (1995).zip").unlink()
+    report, _ = scan(library)
+    assert report.missing == 1
+    rom.refresh_from_db()
+    assert rom.missing_since is not None
+    assert Favorite.objects.filter(user=normal_user, game=rom.game).exists()
+    # Still missing on the next run, counted once.
+    assert scan(library)[0].missing == 0
+
+
+def test_a_missing_file_that_comes_back_is_present_again(library):
+    scan(library)
+    path = library / "Dig, The (1995).zip"
+    data = path.read_bytes()
+    stat = path.stat()
+    path.unlink()
+    scan(library)
+    path.write_bytes(data)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    report, _ = scan(library)
+    assert report.reappeared == 1
+    assert Rom.objects.get(path=str(path)).missing_since is None
+
+
+def test_a_renamed_file_keeps_its_row_game_and_favourites(library, normal_user):
+    scan(library)
+    rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
+    Favorite.objects.create(user=normal_user, game=rom.game)
+    (library / "Adventure").mkdir(exist_ok=True)
+    os.rename(library / "Dig, The (1995).zip", library / "Adventure" / "The Dig.zip")
+    report, _ = scan(library)
+    assert (report.renamed, report.new, report.missing) == (1, 0, 0)
+    rom.refresh_from_db()
+    assert rom.path == str(library / "Adventure" / "The Dig.zip")
+    assert rom.missing_since is None
+    assert Favorite.objects.get(user=normal_user).game_id == rom.game_id
+
+
+def test_files_outside_the_scanned_folder_are_not_marked_missing(library, tmp_path):
+    other = tmp_path / "other"
+    put(other, "Prince of Persia (1990).zip")
+    scan(other)
+    report, _ = scan(library)
+    assert report.missing == 0
+    assert Rom.objects.get(path__startswith=str(other)).missing_since is None
+
+
+def test_a_folder_that_cannot_be_read_keeps_its_files(library, monkeypatch):
+    scan(library)
+    blocked = str(library / "Adventure")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path) == blocked:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report, errors = scan(library)
+    assert report.missing == 0
+    assert report.errors == 1
+    assert errors[0][0] == blocked and "cannot read this folder" in errors[0][1]
+
+
+def test_bad_inputs_are_reported_and_the_scan_goes_on(tmp_path):
+    root = tmp_path / "roms"
+    put(root, "Good Game (1990).zip")
+    put(root, "empty.zip", b"")
+    os.symlink(tmp_path / "nowhere.zip", root / "broken.zip")
+    os.symlink(root, root / "loop")
+    put(root, 'Quote "It" (1991).zip')
+    put(root, "Emoji 🎮 Game (1992).zip")
+    long_name = "L" * 245 + ".zip"
+    put(root, long_name)
+    bad = os.fsencode(str(root)) + b"/Caf\xe9 (1993).zip"
+    with open(bad, "wb") as fh:
+        fh.write(b"data")
+    report, errors = scan(root)
+    messages = {os.path.basename(path): msg for path, msg in errors}
+    assert "empty" in messages["empty.zip"]
+    assert "broken symlink" in messages["broken.zip"]
+    assert "symlink loop" in messages["loop"]
+    assert "not valid UTF-8" in messages["Caf\\xe9 (1993).zip"]
+    assert report.errors == 4
+    assert report.new == 4
+    assert Rom.objects.filter(path__endswith=long_name).exists()
+    assert Game.objects.filter(title='Quote "It"').exists()
+    assert Game.objects.filter(title="Emoji 🎮 Game", year=1992).exists()
+
+
+def test_a_file_vanishing_mid_scan_is_reported(tmp_path, monkeypatch):
+    root = tmp_path / "roms"
+    put(root, "Stays (1990).zip")
+    doomed = put(root, "Goes (1991).zip")
+    real_scandir = os.scandir
+
+    class Vanishing:
+        def __init__(self, path):
+            self.it = real_scandir(path)
+
+        def __enter__(self):
+            entries = list(self.it)
+            doomed.unlink()  # deleted after it was listed, before it was stat()ed
+            return iter(entries)
+
+        def __exit__(self, *exc):
+            self.it.close()
+
+    monkeypatch.setattr(os, "scandir", Vanishing)
+    report, errors = scan(root)
+    assert report.new == 1
+    assert errors == [
+        (str(doomed), "skipped: a broken symlink, or the file vanished during the scan")
+    ]
+
+
+def test_an_unreadable_file_is_reported_when_hashing_and_still_indexed(tmp_path, monkeypatch):
+    put(tmp_path, "Locked (1990).zip")
+    put(tmp_path, "Open (1991).zip")
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("Locked (1990).zip"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    # Root reads any file, so the permission error is simulated at the open() call.
+    monkeypatch.setattr("scraper.hashing.open", guarded_open, raising=False)
+    report, errors = scan(tmp_path, hash_files=True)
+    assert report.new == 2 and report.hashed == 1
+    assert errors == [
+        (str(tmp_path / "Locked (1990).zip"), "cannot read the file to hash it (Permission denied)")
+    ]
+    assert Rom.objects.get(path__endswith="Locked (1990).zip").sha1 == ""
+
+
+def test_walk_finds_only_the_chosen_extensions(tmp_path):
+    put(tmp_path, "a.ZIP")
+    put(tmp_path, "b.dosz")
+    put(tmp_path, "c.txt")
+    put(tmp_path, ".zip")
+    found = sorted(os.path.basename(f.path) for f in walk([tmp_path], {"zip", "dosz"}, print, []))
+    assert found == ["a.ZIP", "b.dosz"]
+
+
+def test_hashes_are_computed_in_one_pass(tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    put(tmp_path, "Big Game (1994).zip", data)
+    report, _ = scan(tmp_path, hash_files=True)
+    rom = Rom.objects.get()
+    assert report.hashed == 1
+    assert rom.sha1 == hashlib.sha1(data).hexdigest()
+    assert rom.md5 == hashlib.md5(data).hexdigest()
+    assert rom.crc32 == f"{zlib.crc32(data):08x}"
+
+
+def test_hash_option_fills_in_files_indexed_without_hashes(library):
+    scan(library)
+    report, _ = scan(library, hash_files=True)
+    assert report.hashed == 7
+    assert not Rom.objects.filter(sha1="").exists()
+
+
+def test_a_changed_hashed_file_is_hashed_again(tmp_path):
+    path = put(tmp_path, "Game (1990).zip", b"one")
+    scan(tmp_path, hash_files=True)
+    path.write_bytes(b"second version")
+    scan(tmp_path)
+    assert Rom.objects.get().sha1 == hashlib.sha1(b"second version").hexdigest()
+
+
+def test_small_batches_write_everything_with_a_bounded_number_of_queries(library):
+    with CaptureQueriesContext(connection) as queries:
+        report, _ = scan(library, batch_size=2)
+    assert report.new == Rom.objects.count() == 7
+    # 4 batches: each a few statements (savepoints, games, roms), plus the initial loads.
+    assert len(queries) <= 4 * 6 + 4
+
+
+def test_scrape_command_scans_and_prints_a_summary(library):
+    out, err = StringIO(), StringIO()
+    call_command("scrape", str(library), "--no-metadata", stdout=out, stderr=err)
+    assert "7 files seen, 7 new, 0 changed, 0 missing" in out.getvalue()
+    assert Rom.objects.count() == 7
+
+
+def test_scrape_command_reports_bad_files_on_stderr(tmp_path):
+    put(tmp_path, "empty.zip", b"")
+    out, err = StringIO(), StringIO()
+    call_command("scrape", str(tmp_path), "--no-metadata", stdout=out, stderr=err)
+    assert "empty.zip: skipped: the file is empty" in err.getvalue()
+    assert "1 errors" in out.getvalue()
+
+
+def test_scrape_command_refuses_a_folder_that_does_not_exist(tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("scrape", str(tmp_path / "nope"), "--no-metadata")
+
+
+def test_scrape_command_without_folders_says_how_to_set_rom_dirs(settings):
+    settings.ROM_DIRS = []
+    out = StringIO()
+    call_command("scrape", "--no-metadata", stdout=out)
+    assert "ROM_DIRS is not set" in out.getvalue()
+
+
+def test_scrape_command_reads_rom_dirs(settings, library):
+    settings.ROM_DIRS = [library]
+    call_command("scrape", "--no-metadata", stdout=StringIO())
+    assert Rom.objects.count() == 7
+
+
+def test_scrape_command_is_quiet_at_verbosity_zero(library):
+    out = StringIO()
+    call_command("scrape", str(library), "--no-metadata", verbosity=0, stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_extensions_option_limits_what_is_indexed(library):
+    call_command("scrape", str(library), "--no-metadata", "--extensions", "7z", stdout=StringIO())
+    assert [r.filename for r in Rom.objects.all()] == ["Doom (1993).7z"]
