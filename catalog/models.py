@@ -162,18 +162,27 @@ class Game(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:game-detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
 
+    @staticmethod
+    def title_fields(title: str) -> tuple[str, str, str]:
+        """(title, sort_title, slug): the sort title and slug are derived from the title."""
+        title = title[:255]
+        return title, sort_title_for(title)[:255], slugify(title)[:255]
+
     def set_title(self, title: str) -> None:
-        """Keep the derived sort title and slug in step with the title."""
-        self.title = title
-        self.sort_title = sort_title_for(title)
-        self.slug = slugify(title)[:255]
+        self.title, self.sort_title, self.slug = self.title_fields(title)
 
 
 class Involvement(models.Model):
     """A company's part in a game, as IGDB's involved_companies records it."""
 
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="involvements")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="involvements")
+    # No single-column indexes: the unique (game, company) and the (company, ...) indexes
+    # below lead with these columns.
+    game = models.ForeignKey(
+        Game, on_delete=models.CASCADE, related_name="involvements", db_index=False
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="involvements", db_index=False
+    )
     developer = models.BooleanField(default=False)
     publisher = models.BooleanField(default=False)
     porting = models.BooleanField(default=False)
@@ -195,7 +204,10 @@ class Involvement(models.Model):
 
 
 class AlternativeName(models.Model):
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="alternative_names")
+    # Indexed by the unique (game, name) constraint.
+    game = models.ForeignKey(
+        Game, on_delete=models.CASCADE, related_name="alternative_names", db_index=False
+    )
     name = models.CharField(max_length=255)
     comment = models.CharField(max_length=255, blank=True)
 
@@ -215,7 +227,8 @@ class Image(models.Model):
         SCREENSHOT = "screenshot"
         ARTWORK = "artwork"
 
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="images")
+    # Indexed by the unique (game, kind, image_id) constraint.
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="images", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     image_id = models.CharField(max_length=64, help_text="IGDB's image hash")
     width = models.PositiveIntegerField(null=True, blank=True)
@@ -243,7 +256,8 @@ class Image(models.Model):
 class Rom(models.Model):
     """One file (or one game folder) on disk, found by the scanner."""
 
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="roms")
+    # Indexed by rom_game_idx (game, missing_since).
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="roms", db_index=False)
     path = models.TextField(help_text="Absolute path under one of the ROM folders")
     size = models.BigIntegerField()
     mtime_ns = models.BigIntegerField()
@@ -264,8 +278,6 @@ class Rom(models.Model):
         indexes = [
             # A game's files on its page, present ones first.
             models.Index(fields=["game", "missing_since"], name="rom_game_idx"),
-            # Finding a renamed file by size and hash among the missing ones.
-            models.Index(fields=["size", "sha1"], name="rom_size_sha1_idx"),
         ]
 
     def __str__(self):
@@ -281,8 +293,9 @@ class Rom(models.Model):
 
 
 class Favorite(models.Model):
+    # Indexed by the unique (user, game) constraint.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites", db_index=False
     )
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="favorites")
     created_at = models.DateTimeField(auto_now_add=True)

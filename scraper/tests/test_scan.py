@@ -226,7 +226,9 @@ def test_walk_finds_only_the_chosen_extensions(tmp_path):
     put(tmp_path, "b.dosz")
     put(tmp_path, "c.txt")
     put(tmp_path, ".zip")
-    found = sorted(os.path.basename(f.path) for f in walk([tmp_path], {"zip", "dosz"}, print, []))
+    found = sorted(
+        os.path.basename(path) for path, _, _ in walk([tmp_path], {"zip", "dosz"}, print, [])
+    )
     assert found == ["a.ZIP", "b.dosz"]
 
 
@@ -268,6 +270,9 @@ def test_scrape_command_scans_and_prints_a_summary(library):
     out, err = StringIO(), StringIO()
     call_command("scrape", str(library), "--no-metadata", stdout=out, stderr=err)
     assert "7 files seen, 7 new, 0 changed, 0 missing" in out.getvalue()
+    # Not a terminal: plain progress lines, no carriage returns or escape codes.
+    assert "Saving new files [##############################] 7/7\n" in out.getvalue()
+    assert "\r" not in out.getvalue()
     assert Rom.objects.count() == 7
 
 
