@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -248,35 +249,50 @@ class Scanner:
         return [row for path, row in unseen.items() if not (failed and path.startswith(failed))]
 
     def _relink_renamed(self, new: list[FoundFile], vanished) -> list[FoundFile]:
-        """Take a new file with the size and mtime of exactly one missing file for that file,
-        moved or renamed: it keeps its game, metadata and favourites."""
+        """Take a new file for a missing one, moved or renamed, so that it keeps its game,
+        metadata and favourites: the same size and mtime (a rename or move keeps both), or the
+        same size and SHA-1 where the missing file was hashed (a copy). Only an unambiguous
+        match counts."""
         if not new:
             return new
-        candidates: dict[tuple[int, int], list[int]] = {}
-        for pk, size, mtime, _missing in vanished:
-            candidates.setdefault((size, mtime), []).append(pk)
-        vanished_ids = {row[0] for row in vanished}
-        for pk, size, mtime in Rom.objects.filter(missing_since__isnull=False).values_list(
-            "pk", "size", "mtime_ns"
+        lost = {pk: (size, mtime, "") for pk, size, mtime, _ in vanished}
+        for pk, size, mtime, sha1 in Rom.objects.filter(missing_since__isnull=False).values_list(
+            "pk", "size", "mtime_ns", "sha1"
         ):
-            if pk not in vanished_ids:
-                candidates.setdefault((size, mtime), []).append(pk)
-        remaining, moves = [], []
+            lost[pk] = (size, mtime, sha1)
+        if not lost:
+            return new
+        for chunk in _chunks([row[0] for row in vanished], self.batch_size):
+            for pk, sha1 in (
+                Rom.objects.filter(pk__in=chunk).exclude(sha1="").values_list("pk", "sha1")
+            ):
+                lost[pk] = (*lost[pk][:2], sha1)
+        by_stamp, by_hash = defaultdict(list), defaultdict(list)
+        for pk, (size, mtime, sha1) in lost.items():
+            by_stamp[size, mtime].append(pk)
+            if sha1:
+                by_hash[size, sha1].append(pk)
+        hashed_sizes = {size for size, _ in by_hash}
+
+        remaining, moves, taken = [], [], set()
         for found in new:
-            pks = candidates.get((found.size, found.mtime_ns), [])
-            if len(pks) == 1:
-                moves.append((pks.pop(), found))
+            pks = by_stamp.get((found.size, found.mtime_ns), [])
+            if len(pks) != 1 and found.size in hashed_sizes:
+                digests = self._hashes([found.path]).get(found.path, NO_HASHES)
+                pks = by_hash.get((found.size, digests["sha1"]), [])
+            if len(pks) == 1 and pks[0] not in taken:
+                taken.add(pks[0])
+                moves.append((pks[0], found))
             else:
                 remaining.append(found)
-        moved_ids = {pk for pk, _ in moves}
-        vanished[:] = [row for row in vanished if row[0] not in moved_ids]
+        vanished[:] = [row for row in vanished if row[0] not in taken]
         for chunk in _chunks(moves, self.batch_size):
             roms = Rom.objects.in_bulk([pk for pk, _ in chunk])
             for pk, found in chunk:
-                roms[pk].path = found.path
-                roms[pk].missing_since = None
+                rom = roms[pk]
+                rom.path, rom.mtime_ns, rom.missing_since = found.path, found.mtime_ns, None
             with transaction.atomic():
-                Rom.objects.bulk_update(roms.values(), ["path", "missing_since"])
+                Rom.objects.bulk_update(roms.values(), ["path", "mtime_ns", "missing_since"])
             self.report.renamed += len(chunk)
         return remaining
 

@@ -123,6 +123,29 @@ def test_a_renamed_file_keeps_its_row_game_and_favourites(library, normal_user):
     assert Favorite.objects.get(user=normal_user).game_id == rom.game_id
 
 
+def test_a_copied_file_with_a_new_date_is_found_by_its_hash(tmp_path):
+    old = put(tmp_path, "old/Dig, The (1995).zip", b"the dig data")
+    scan(tmp_path, hash_files=True)
+    rom = Rom.objects.get()
+    new = put(tmp_path, "new/The Dig.zip", b"the dig data")
+    os.utime(new, ns=(0, old.stat().st_mtime_ns + 10**9))
+    old.unlink()
+    report, _ = scan(tmp_path)
+    assert (report.renamed, report.new, report.missing) == (1, 0, 0)
+    rom.refresh_from_db()
+    assert rom.path == str(new) and rom.missing_since is None
+
+
+def test_a_new_file_the_same_size_as_a_missing_one_is_not_taken_for_it(tmp_path):
+    old = put(tmp_path, "Doom (1993).zip", b"doom data 1")
+    scan(tmp_path, hash_files=True)
+    old.unlink()
+    other = put(tmp_path, "Heretic (1994).zip", b"heretic 123")
+    os.utime(other, ns=(0, 10**18))
+    report, _ = scan(tmp_path)
+    assert (report.renamed, report.new, report.missing) == (0, 1, 1)
+
+
 def test_files_outside_the_scanned_folder_are_not_marked_missing(library, tmp_path):
     other = tmp_path / "other"
     put(other, "Prince of Persia (1990).zip")
