@@ -1,0 +1,256 @@
+"""The one place that writes IGDB data to the database.
+
+Each call saves one batch of games in one transaction, with a fixed number of queries per batch
+whatever its size: lookups are upserted in bulk, a game's sets (genres, companies, names,
+images...) are replaced exactly, and files that resolve to an IGDB record another game already
+holds are merged into that game.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import models as m
+
+# (record key, model, Game many-to-many field)
+LOOKUPS = [
+    ("genres", m.Genre, "genres"),
+    ("themes", m.Theme, "themes"),
+    ("keywords", m.Keyword, "keywords"),
+    ("game_modes", m.GameMode, "game_modes"),
+    ("player_perspectives", m.PlayerPerspective, "player_perspectives"),
+    ("franchises", m.Franchise, "franchises"),
+    ("collections", m.Collection, "collections"),
+]
+IMAGE_KINDS = [("cover", m.Image.Kind.COVER), ("screenshots", m.Image.Kind.SCREENSHOT),
+               ("artworks", m.Image.Kind.ARTWORK)]  # fmt: skip
+GAME_FIELDS = [
+    *("title", "sort_title", "slug", "igdb_id", "igdb_url", "summary", "storyline"),
+    *("release_date", "rating", "rating_count", "aggregated_rating", "aggregated_rating_count"),
+    *("match_status", "match_score", "match_candidates", "match_error", "scraped_at"),
+    "updated_at",
+]
+
+
+def _refs(record: dict, key: str) -> list[dict]:
+    """An expanded reference list; IGDB omits empty fields and may send bare ids."""
+    value = record.get(key) or []
+    if isinstance(value, dict):
+        value = [value]
+    return [item for item in value if isinstance(item, dict) and "id" in item]
+
+
+def _upsert_lookups(model, items: dict[int, dict]) -> dict[int, int]:
+    """igdb_id -> pk for the given IGDB records, creating or renaming rows as needed."""
+    if not items:
+        return {}
+    existing = model.objects.in_bulk(list(items), field_name="igdb_id")
+    new, changed = [], []
+    for igdb_id, item in items.items():
+        name, slug = str(item.get("name", ""))[:255], str(item.get("slug", ""))[:255]
+        row = existing.get(igdb_id)
+        if row is None:
+            new.append(model(igdb_id=igdb_id, name=name or f"#{igdb_id}", slug=slug))
+        elif name and (row.name, row.slug) != (name, slug):
+            row.name, row.slug = name, slug
+            changed.append(row)
+    model.objects.bulk_create(new, ignore_conflicts=True)
+    model.objects.bulk_update(changed, ["name", "slug"])
+    return dict(model.objects.filter(igdb_id__in=list(items)).values_list("igdb_id", "pk"))
+
+
+def _merge_into(duplicate_id: int, keeper_id: int) -> None:
+    """Move a game's files and favourites to the game that holds its IGDB record."""
+    m.Rom.objects.filter(game_id=duplicate_id).update(game_id=keeper_id)
+    kept_users = m.Favorite.objects.filter(game_id=keeper_id).values("user_id")
+    m.Favorite.objects.filter(game_id=duplicate_id, user_id__in=kept_users).delete()
+    m.Favorite.objects.filter(game_id=duplicate_id).update(game_id=keeper_id)
+    m.Game.objects.filter(pk=duplicate_id).delete()
+
+
+def _release_date(record: dict):
+    stamp = record.get("first_release_date")
+    if not isinstance(stamp, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(stamp, tz=dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
+    """Store matched games: [(game pk, Match or None, IGDB record)].
+
+    Returns {game pk: pk of the game now holding the record} (a duplicate merges into the game
+    that already has the IGDB id).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        by_record: dict[int, int] = {}
+        merged: dict[int, int] = {}
+        wanted = [(pk, match, record) for pk, match, record in items]
+        holders = dict(
+            m.Game.objects.filter(igdb_id__in=[r["id"] for _, _, r in wanted])
+            .exclude(pk__in=[pk for pk, _, _ in wanted])
+            .values_list("igdb_id", "pk")
+        )
+        keep = []
+        for pk, match, record in wanted:
+            keeper = holders.get(record["id"]) or by_record.get(record["id"])
+            if keeper and keeper != pk:
+                _merge_into(pk, keeper)
+                merged[pk] = keeper
+                continue
+            by_record[record["id"]] = pk
+            keep.append((pk, match, record))
+        games = m.Game.objects.in_bulk([pk for pk, _, _ in keep])
+        keep = [(games[pk], match, record) for pk, match, record in keep if pk in games]
+        ids = [game.pk for game, _, _ in keep]
+
+        lookup_maps = {}
+        for key, model, _ in LOOKUPS:
+            items_by_id = {ref["id"]: ref for _, _, r in keep for ref in _refs(r, key)}
+            lookup_maps[key] = _upsert_lookups(model, items_by_id)
+        companies = {
+            inv["company"]["id"]: inv["company"]
+            for _, _, r in keep
+            for inv in _refs(r, "involved_companies")
+            if isinstance(inv.get("company"), dict) and "id" in inv["company"]
+        }
+        company_ids = _upsert_lookups(m.Company, companies)
+
+        for game, match, record in keep:
+            game.set_title(str(record.get("name") or game.title))
+            game.igdb_id = record["id"]
+            game.igdb_url = str(record.get("url", ""))[:500]
+            game.summary = str(record.get("summary", ""))
+            game.storyline = str(record.get("storyline", ""))
+            game.release_date = _release_date(record)
+            game.rating = record.get("rating")
+            game.rating_count = int(record.get("rating_count") or 0)
+            game.aggregated_rating = record.get("aggregated_rating")
+            game.aggregated_rating_count = int(record.get("aggregated_rating_count") or 0)
+            game.match_status = m.Game.MatchStatus.MATCHED
+            if match is not None:
+                game.match_score = match.score
+                game.match_candidates = list(match.candidates)
+            game.match_error = ""
+            game.scraped_at = game.updated_at = now
+        # Clear the ids first: two games may swap records within one batch.
+        m.Game.objects.filter(pk__in=ids).update(igdb_id=None)
+        m.Game.objects.bulk_update([g for g, _, _ in keep], GAME_FIELDS)
+
+        for key, _, field in LOOKUPS:
+            through = getattr(m.Game, field).through
+            column = getattr(m.Game, field).field.m2m_reverse_field_name() + "_id"
+            through.objects.filter(game_id__in=ids).delete()
+            rows = {
+                (game.pk, lookup_maps[key][ref["id"]])
+                for game, _, r in keep
+                for ref in _refs(r, key)
+                if ref["id"] in lookup_maps[key]
+            }
+            through.objects.bulk_create(
+                [through(game_id=g, **{column: target}) for g, target in sorted(rows)]
+            )
+
+        m.Involvement.objects.filter(game_id__in=ids).delete()
+        involvements = {}
+        for game, _, r in keep:
+            for inv in _refs(r, "involved_companies"):
+                company = inv.get("company")
+                if not (isinstance(company, dict) and company.get("id") in company_ids):
+                    continue
+                row = involvements.setdefault(
+                    (game.pk, company["id"]),
+                    m.Involvement(game_id=game.pk, company_id=company_ids[company["id"]]),
+                )
+                for role in ("developer", "publisher", "porting", "supporting"):
+                    setattr(row, role, getattr(row, role) or bool(inv.get(role)))
+        m.Involvement.objects.bulk_create(involvements.values())
+
+        m.AlternativeName.objects.filter(game_id__in=ids).delete()
+        names = {
+            (game.pk, str(alt.get("name", ""))[:255]): str(alt.get("comment", ""))[:255]
+            for game, _, r in keep
+            for alt in _refs(r, "alternative_names")
+            if alt.get("name")
+        }
+        m.AlternativeName.objects.bulk_create(
+            m.AlternativeName(game_id=g, name=name, comment=comment)
+            for (g, name), comment in names.items()
+        )
+        _replace_images(keep)
+    return merged
+
+
+def _replace_images(keep) -> None:
+    """Keep image rows (and their cached files) that IGDB still lists; replace the rest."""
+    ids = [game.pk for game, _, _ in keep]
+    wanted = {}
+    for game, _, r in keep:
+        for key, kind in IMAGE_KINDS:
+            for position, img in enumerate(_refs(r, key)):
+                if img.get("image_id"):
+                    wanted[(game.pk, kind, str(img["image_id"])[:64])] = (position, img)
+    existing = {
+        (img.game_id, img.kind, img.image_id): img
+        for img in m.Image.objects.filter(game_id__in=ids)
+    }
+    stale = [img.pk for key, img in existing.items() if key not in wanted]
+    m.Game.objects.filter(pk__in=ids, cover_id__in=stale).update(cover=None)
+    m.Image.objects.filter(pk__in=stale).delete()
+    m.Image.objects.bulk_create(
+        m.Image(
+            game_id=g,
+            kind=kind,
+            image_id=image_id,
+            position=position,
+            width=img.get("width"),
+            height=img.get("height"),
+        )
+        for (g, kind, image_id), (position, img) in wanted.items()
+        if (g, kind, image_id) not in existing
+    )
+    covers = dict(
+        m.Image.objects.filter(game_id__in=ids, kind=m.Image.Kind.COVER).values_list(
+            "game_id", "pk"
+        )
+    )
+    games = [game for game, _, _ in keep]
+    for game in games:
+        game.cover_id = covers.get(game.pk)
+    m.Game.objects.bulk_update(games, ["cover"])
+
+
+def save_unmatched(items: list[tuple[int, object]]) -> None:
+    """Games with no confident match: keep their best candidates for review."""
+    now = timezone.now()
+    with transaction.atomic():
+        games = m.Game.objects.in_bulk([pk for pk, _ in items])
+        for pk, match in items:
+            if game := games.get(pk):
+                game.match_status = m.Game.MatchStatus.NO_MATCH
+                game.match_score = match.score if match else None
+                game.match_candidates = list(match.candidates) if match else []
+                game.match_error = ""
+                game.scraped_at = now
+        m.Game.objects.bulk_update(
+            games.values(),
+            ["match_status", "match_score", "match_candidates", "match_error", "scraped_at"],
+        )
+
+
+def save_failures(items: list[tuple[int, str]]) -> None:
+    """Games whose lookup failed (IGDB down, too many retries): retried on the next run."""
+    now = timezone.now()
+    by_reason: dict[str, list[int]] = {}
+    for pk, reason in items:
+        by_reason.setdefault(reason[:2000], []).append(pk)
+    with transaction.atomic():
+        for reason, pks in by_reason.items():
+            # A refresh that fails leaves a matched game matched.
+            m.Game.objects.filter(pk__in=pks).exclude(
+                match_status=m.Game.MatchStatus.MATCHED
+            ).update(match_status=m.Game.MatchStatus.FAILED, match_error=reason, scraped_at=now)

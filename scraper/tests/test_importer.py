@@ -1,0 +1,157 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import (
+    AlternativeName,
+    Company,
+    Favorite,
+    Game,
+    Genre,
+    Image,
+    Involvement,
+    Rom,
+)
+from scraper import importer
+
+pytestmark = pytest.mark.django_db
+SAMPLES = Path(__file__).parent / "data" / "igdb"
+
+
+def sample(name):
+    """A real record as our query returns it: image_id beside each image (GameDB kept url)."""
+    record = json.loads((SAMPLES / name).read_text())
+    if "first_release_date" not in record:
+        dated = [r["date"] for r in record.get("release_dates", []) if "date" in r]
+        record["first_release_date"] = min(dated)
+    for key in ("cover", "screenshots", "artworks"):
+        images = record.get(key)
+        for image in [images] if isinstance(images, dict) else images or []:
+            image["image_id"] = image["url"].rsplit("/", 1)[1].removesuffix(".jpg")
+    return record
+
+
+@pytest.fixture
+def doom():
+    return sample("doom_673__LizardByte-GameDB.json")
+
+
+def test_a_matched_game_gets_its_fields_and_all_its_metadata(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    importer.save_matches([(game.pk, None, doom)])
+    game.refresh_from_db()
+    assert (game.title, game.igdb_id, game.match_status) == ("Doom", 673, "matched")
+    assert game.igdb_url == "https://www.igdb.com/games/doom"
+    assert game.summary.startswith("In the future")
+    assert game.release_date.year == 1993
+    assert round(game.rating) == 85
+    assert [g.name for g in game.genres.all()] == ["Shooter"]
+    assert sorted(t.name for t in game.themes.all()) == ["Action", "Horror", "Science fiction"]
+    assert [c.name for c in game.collections.all()] == ["Doom"]
+    assert [f.name for f in game.franchises.all()] == ["Doom"]
+    developers = Company.objects.filter(involvements__game=game, involvements__developer=True)
+    assert "id Software" in {c.name for c in developers}
+    assert game.cover.image_id == "co5rav"
+    assert game.images.filter(kind="screenshot").count() == len(doom["screenshots"])
+    assert game.scraped_at is not None
+
+
+def test_lookups_are_shared_between_games(make_rom, doom):
+    first = make_rom().game
+    second = make_rom().game
+    other = copy.deepcopy(doom)
+    other["id"] = 99999
+    importer.save_matches([(first.pk, None, doom), (second.pk, None, other)])
+    assert Genre.objects.filter(igdb_id=5).count() == 1
+    assert Genre.objects.get(igdb_id=5).games.count() == 2
+
+
+def test_a_refresh_replaces_the_sets_exactly(make_rom, doom):
+    game = make_rom().game
+    importer.save_matches([(game.pk, None, doom)])
+    kept_screenshot = game.images.get(image_id=doom["screenshots"][0]["image_id"])
+    changed = copy.deepcopy(doom)
+    changed["genres"] = [{"id": 31, "name": "Adventure"}]
+    changed["themes"] = []
+    changed["screenshots"] = changed["screenshots"][:1]
+    changed["alternative_names"] = [{"id": 1, "name": "DOOM", "comment": "Stylized title"}]
+    del changed["cover"]
+    importer.save_matches([(game.pk, None, changed)])
+    game.refresh_from_db()
+    assert [g.name for g in game.genres.all()] == ["Adventure"]
+    assert game.themes.count() == 0
+    assert list(game.images.filter(kind="screenshot")) == [kept_screenshot]
+    assert game.cover is None
+    assert list(game.alternative_names.values_list("name", flat=True)) == ["DOOM"]
+    assert Genre.objects.filter(igdb_id=5).exists()  # the lookup row stays for other games
+
+
+def test_a_duplicate_game_merges_into_the_one_holding_the_record(make_rom, normal_user, doom):
+    keeper = make_rom(path="/roms/Doom (1993).zip").game
+    importer.save_matches([(keeper.pk, None, doom)])
+    duplicate_rom = make_rom(path="/roms/DOOM.EXE")
+    Favorite.objects.create(user=normal_user, game=duplicate_rom.game)
+    merged = importer.save_matches([(duplicate_rom.game.pk, None, doom)])
+    assert merged == {duplicate_rom.game.pk: keeper.pk}
+    assert not Game.objects.filter(pk=duplicate_rom.game.pk).exists()
+    assert Rom.objects.get(pk=duplicate_rom.pk).game_id == keeper.pk
+    assert Favorite.objects.get(user=normal_user).game_id == keeper.pk
+
+
+def test_two_files_of_one_record_in_a_batch_end_in_one_game(make_rom, doom):
+    a, b = make_rom().game, make_rom().game
+    importer.save_matches([(a.pk, None, doom), (b.pk, None, doom)])
+    assert Game.objects.filter(igdb_id=673).count() == 1
+    assert Rom.objects.filter(game__igdb_id=673).count() == 2
+
+
+def test_saving_a_batch_takes_a_bounded_number_of_queries(make_rom, doom):
+    def run(first_id, n):
+        records = []
+        for i in range(n):
+            record = copy.deepcopy(doom)
+            record["id"] = first_id + i
+            records.append((make_rom().game.pk, None, record))
+        with CaptureQueriesContext(connection) as queries:
+            importer.save_matches(records)
+        return len(queries)
+
+    run(1, 1)  # the shared lookups exist from here on
+    # Not one query per game: only long INSERTs split (SQLite takes 999 parameters a query).
+    assert run(100, 5) <= run(200, 40) <= run(100, 5) + 6
+
+
+def test_unmatched_games_keep_their_candidates_for_review(make_game):
+    from scraper.matching import Match
+
+    game = make_game(title="Obscure Shareware")
+    candidates = ({"id": 1, "name": "Obscura", "year": 1994, "platforms": [13], "score": 0.4},)
+    importer.save_unmatched([(game.pk, Match(None, 0.4, candidates))])
+    game.refresh_from_db()
+    assert game.match_status == "no_match"
+    assert game.match_candidates == list(candidates)
+
+
+def test_a_failure_is_recorded_and_never_downgrades_a_match(make_rom, make_game, doom):
+    matched = make_rom().game
+    importer.save_matches([(matched.pk, None, doom)])
+    fresh = make_game(title="Keen")
+    importer.save_failures([(matched.pk, "IGDB answered 500"), (fresh.pk, "IGDB answered 500")])
+    matched.refresh_from_db()
+    fresh.refresh_from_db()
+    assert matched.match_status == "matched"
+    assert (fresh.match_status, fresh.match_error) == ("failed", "IGDB answered 500")
+
+
+def test_records_with_missing_fields_import_cleanly(make_rom):
+    game = make_rom().game
+    importer.save_matches([(game.pk, None, {"id": 5, "name": "Bare"})])
+    game.refresh_from_db()
+    assert (game.title, game.summary, game.release_date, game.cover) == ("Bare", "", None, None)
+    assert not Involvement.objects.exists()
+    assert not AlternativeName.objects.exists()
+    assert not Image.objects.exists()
