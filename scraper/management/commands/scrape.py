@@ -1,4 +1,4 @@
-import sys
+import signal
 import time
 from pathlib import Path
 
@@ -6,7 +6,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
+from scraper import images, pipeline
+from scraper.identify import MATCHED, NO_MATCH
+from scraper.igdb import IGDBClient, IGDBError, TokenCache
+from scraper.models import ScrapeLock, this_process
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
+
+LABELS = {
+    "walk": "Scanning folders",
+    "write": "Saving new files",
+    "identify": "Identifying on IGDB",
+}
 
 
 class Progress:
@@ -26,7 +36,7 @@ class Progress:
         if not final and now - self.last < (0.1 if self.tty else 5):
             return
         self.last = now
-        label = "Scanning folders" if phase == "walk" else "Saving new files"
+        label = LABELS.get(phase, phase)
         if total:
             width = 30
             filled = int(width * done / total)
@@ -43,7 +53,8 @@ class Progress:
 class Command(BaseCommand):
     help = (
         "Scan the ROM folders (ROM_DIRS, or the folders given) into the library, then identify "
-        "new games on IGDB. A rerun touches only what changed on disk."
+        "new games on IGDB. A rerun touches only what changed on disk and the games not yet "
+        "identified."
     )
 
     def add_arguments(self, parser):
@@ -70,12 +81,85 @@ class Command(BaseCommand):
             default=settings.SCRAPE_BATCH_SIZE,
             help="rows per database transaction (default: SCRAPE_BATCH_SIZE, %(default)s)",
         )
+        parser.add_argument(
+            "--refresh", action="store_true", help="fetch the metadata of matched games again"
+        )
+        parser.add_argument(
+            "--retry",
+            action="store_true",
+            help="also look again for games that had no confident match",
+        )
+        parser.add_argument("--limit", type=int, help="identify at most N games")
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=settings.SCRAPE_CONCURRENCY,
+            help="open IGDB requests, 1 to 8 (default: SCRAPE_CONCURRENCY, %(default)s)",
+        )
+        parser.add_argument(
+            "--images",
+            action="store_true",
+            help="download covers and screenshots into the media folder (once each)",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="skip the scan and print the matches IGDB would give; write nothing",
+        )
 
-    def handle(self, *args, folders, no_metadata, hash_files, extensions, batch_size, **options):
-        verbosity = options["verbosity"]
-        folders = folders or settings.ROM_DIRS
+    def handle(self, *args, **options):
+        if not 1 <= options["concurrency"] <= 8:
+            raise CommandError(
+                "--concurrency must be between 1 and 8 (IGDB allows 8 open requests)."
+            )
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        if options["limit"] is not None and options["limit"] < 1:
+            raise CommandError("--limit must be at least 1.")
+        self.verbosity = options["verbosity"]
+        self.progress = Progress(self.stdout, self.verbosity >= 1)
+        me = this_process()
+        held = ScrapeLock.acquire(me)
+        if held is not None:
+            raise CommandError(
+                f"Another scrape is running ({held.holder}, started "
+                f"{held.acquired_at:%Y-%m-%d %H:%M:%S %Z}). Wait for it to finish; a crashed "
+                "run's lock is taken over automatically."
+            )
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+        self._last_beat = time.monotonic()
+        try:
+            if options["dry_run"]:
+                self.say("Dry run: the folders are not scanned and nothing is written.")
+            else:
+                self.scan(options)
+            if not options["no_metadata"]:
+                self.identify(options)
+            if options["images"] and not options["dry_run"]:
+                self.download_images(options)
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Interrupted: what was saved is kept; run scrape again to continue.", returncode=130
+            ) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            ScrapeLock.release(me)
+
+    def say(self, message):
+        if self.verbosity >= 1:
+            self.stdout.write(message)
+
+    def on_progress(self, phase, done, total):
+        self.progress(phase, done, total)
+        if time.monotonic() - self._last_beat > 10:
+            ScrapeLock.heartbeat(this_process())
+            self._last_beat = time.monotonic()
+
+    def scan(self, options):
+        folders = options["folders"] or settings.ROM_DIRS
         if not folders:
-            self.stdout.write(
+            self.say(
                 "ROM_DIRS is not set: nothing to scan. Set ROM_DIRS=/path/to/games "
                 f"(comma-separated) in {config.config_file()} or .env, or pass folders: "
                 "manage.py scrape /path/to/games"
@@ -87,38 +171,108 @@ class Command(BaseCommand):
                     f"ROM folder {folder} does not exist or is not a folder. Check ROM_DIRS "
                     "(or the folders given), and that the drive or share is mounted."
                 )
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        if extensions:
-            extensions = {e.strip().lower().lstrip(".") for e in extensions.split(",")} - {""}
+        if options["extensions"]:
+            extensions = {e.strip().lower().lstrip(".") for e in options["extensions"].split(",")}
+            extensions -= {""}
         else:
             extensions = settings.ROM_EXTENSIONS or DEFAULT_EXTENSIONS
-
-        def on_error(path, message):
-            self.stderr.write(f"{path}: {message}")
-
-        scanner = Scanner(
+        report = Scanner(
             folders,
             extensions=extensions,
-            batch_size=batch_size,
-            hash_files=hash_files,
-            on_error=on_error,
-            on_progress=Progress(self.stdout, verbosity >= 1),
+            batch_size=options["batch_size"],
+            hash_files=options["hash_files"],
+            on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
+            on_progress=self.on_progress,
+        ).run()
+        self.say(
+            self.style.SUCCESS("Scan finished")
+            + f": {report.seen:,} files seen, {report.new:,} new, {report.changed:,} changed,"
+            f" {report.missing:,} missing, {report.reappeared:,} reappeared,"
+            f" {report.renamed:,} renamed, {report.errors:,} errors,"
+            f" {report.games_created:,} new games, in {report.elapsed:.1f} s"
+        )
+
+    def identify(self, options):
+        if not (settings.IGDB_CLIENT_ID and settings.IGDB_SECRET_KEY):
+            self.say(
+                "IGDB metadata is off: set IGDB_CLIENT_ID and IGDB_SECRET_KEY (a Twitch "
+                "application, https://dev.twitch.tv/console/apps) in "
+                f"{config.config_file()} or .env to identify games."
+            )
+            return
+        jobs = pipeline.select_jobs(
+            refresh=options["refresh"], retry=options["retry"], limit=options["limit"]
+        )
+        if not jobs:
+            self.say("IGDB: every game is identified already; nothing to look up.")
+            return
+        self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
+        client = IGDBClient(
+            settings.IGDB_CLIENT_ID,
+            settings.IGDB_SECRET_KEY,
+            api_url=settings.IGDB_API_URL,
+            token_url=settings.TWITCH_TOKEN_URL,
+            token_cache=TokenCache(settings.DATA_DIR / "igdb-token.json"),
+            concurrency=options["concurrency"],
         )
         try:
-            report = scanner.run()
-        except KeyboardInterrupt:
-            self.stderr.write("Interrupted: the files saved so far are kept; run again to finish.")
-            sys.exit(130)
-        if verbosity >= 1:
-            self.stdout.write(
-                self.style.SUCCESS("Scan finished")
-                + f": {report.seen:,} files seen, {report.new:,} new, {report.changed:,} changed,"
-                f" {report.missing:,} missing, {report.reappeared:,} reappeared,"
-                f" {report.renamed:,} renamed, {report.errors:,} errors,"
-                f" {report.games_created:,} new games, in {report.elapsed:.1f} s"
+            report = pipeline.run(
+                jobs,
+                client,
+                batch_size=options["batch_size"],
+                dry_run=options["dry_run"],
+                on_result=self.print_result if options["dry_run"] else None,
+                on_progress=self.on_progress,
             )
-        if not no_metadata and verbosity >= 1:
-            self.stdout.write(
-                "IGDB metadata is not fetched yet: this version of romvault only scans."
+        except IGDBError as exc:
+            raise CommandError(f"IGDB: {exc}") from None
+        self.say(
+            self.style.SUCCESS("IGDB finished")
+            + f": {report.matched:,} matched, {report.unmatched:,} unmatched,"
+            f" {report.failed:,} failed, {report.merged:,} merged into games already known;"
+            f" {report.requests:,} requests sent, {report.responses_429:,} 429s received,"
+            f" {report.retries:,} retries, in {report.elapsed:.1f} s"
+            f" ({report.games_per_second:.1f} games/s)"
+        )
+        if report.failed:
+            self.stderr.write(
+                f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
+        if report.interrupted:
+            raise KeyboardInterrupt
+
+    def download_images(self, options):
+        report = images.download_images(
+            concurrency=options["concurrency"],
+            on_error=lambda message: self.stderr.write(f"image: {message}"),
+            on_progress=self.on_progress,
+        )
+        self.say(
+            self.style.SUCCESS("Images")
+            + f": {report.downloaded:,} downloaded, {report.failed:,} failed"
+        )
+        if report.interrupted:
+            raise KeyboardInterrupt
+
+    def print_result(self, result):
+        job = result.job
+        name = f"{job.title} ({job.year})" if job.year else job.title
+        if result.kind == MATCHED:
+            record = result.record
+            line = f'{name} -> IGDB {record["id"]} "{record.get("name", "")}"'
+            if result.match and result.match.score < 1:
+                line += f" (score {result.match.score:.2f})"
+        elif result.kind == NO_MATCH:
+            best = result.match.candidates[:1] if result.match else ()
+            line = f"{name} -> no confident match" + (
+                f' (best: {best[0]["id"]} "{best[0]["name"]}", score {best[0]["score"]:.2f})'
+                if best
+                else ""
+            )
+        else:
+            line = f"{name} -> failed: {result.error}"
+        self.stdout.write(line)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt

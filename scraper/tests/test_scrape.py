@@ -1,0 +1,213 @@
+"""`manage.py scrape` end to end: real files, real HTTP to the fake IGDB, the real database."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Game, Rom
+from romvault import config
+from scraper import pipeline
+from scraper.fake_igdb import FakeIGDB, build_dataset
+from scraper.igdb import IGDBClient
+from scraper.models import ScrapeLock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build_dataset(n_games=80, seed=7)
+
+
+@pytest.fixture
+def fake(dataset, settings, tmp_path):
+    with FakeIGDB(dataset, latency=0.01) as server:
+        settings.IGDB_CLIENT_ID = server.client_id
+        settings.IGDB_SECRET_KEY = server.client_secret
+        settings.IGDB_API_URL = server.api_url
+        settings.TWITCH_TOKEN_URL = server.token_url
+        settings.DATA_DIR = tmp_path / "data"
+        yield server
+
+
+@pytest.fixture
+def library(tmp_path, dataset):
+    root = tmp_path / "roms"
+    root.mkdir()
+    for i, entry in enumerate(dataset.library):
+        (root / entry.filename).write_bytes(b"x" * (i + 1))
+    return root
+
+
+def scrape(*args, **kwargs):
+    out, err = StringIO(), StringIO()
+    call_command("scrape", *map(str, args), stdout=out, stderr=err, **kwargs)
+    return out.getvalue(), err.getvalue()
+
+
+def outcome(dataset, root):
+    """filename -> the IGDB id its game ended with."""
+    names = {entry.filename for entry in dataset.library}
+    return {
+        os.path.basename(path): igdb_id
+        for path, igdb_id in Rom.objects.values_list("path", "game__igdb_id")
+        if os.path.basename(path) in names
+    }
+
+
+def test_scrape_identifies_the_library_and_stores_metadata(fake, library, dataset):
+    out, _ = scrape(library)
+    assert "IGDB finished" in out and "0 429s received" in out
+    got = outcome(dataset, library)
+    right = sum(got[e.filename] == e.expected_id for e in dataset.library)
+    wrong = sum(got[e.filename] not in (None, e.expected_id) for e in dataset.library)
+    assert right / len(dataset.library) >= 0.95, (right, wrong)
+    assert wrong <= 1
+    matched = Game.objects.filter(match_status="matched").first()
+    assert matched.igdb_url and matched.scraped_at
+    assert matched.genres.exists() or matched.companies.exists()
+    assert fake.stats.rate_limited == 0
+
+
+def test_a_second_scrape_sends_no_request(fake, library):
+    scrape(library)
+    fake.reset_stats()
+    out, _ = scrape(library)
+    assert "nothing to look up" in out or "0 requests" in out
+    assert fake.stats.requests == fake.stats.by_endpoint.get("multiquery", 0)
+    assert Game.objects.filter(match_status="unmatched").count() == 0
+
+
+def test_a_forced_id_in_the_filename_wins(fake, tmp_path):
+    root = tmp_path / "forced"
+    root.mkdir()
+    (root / "My Shooter (1993)(igdb-673).zip").write_bytes(b"doom")
+    scrape(root)
+    game = Game.objects.get()
+    assert (game.igdb_id, game.title) == (673, "Doom")
+    assert fake.stats.by_endpoint.get("multiquery", 0) == 0
+
+
+def test_dry_run_prints_matches_and_writes_nothing(fake, library):
+    scrape(library, "--no-metadata")
+    before = list(Game.objects.values_list("pk", "match_status", "igdb_id"))
+    out, _ = scrape("--dry-run")
+    assert "->" in out and "Dry run" in out
+    assert list(Game.objects.values_list("pk", "match_status", "igdb_id")) == before
+
+
+def test_without_credentials_the_scan_runs_and_says_how_to_enable_igdb(settings, library):
+    settings.IGDB_CLIENT_ID = ""
+    out, _ = scrape(library)
+    assert "Scan finished" in out
+    assert "IGDB_CLIENT_ID" in out and "dev.twitch.tv" in out
+    assert Rom.objects.exists()
+
+
+def test_wrong_credentials_stop_with_a_clear_error(fake, library, settings):
+    settings.IGDB_SECRET_KEY = "wrong"
+    with pytest.raises(CommandError, match="IGDB_SECRET_KEY"):
+        scrape(library)
+    assert Rom.objects.exists()  # the scan is kept
+
+
+def test_an_igdb_outage_marks_games_failed_and_the_next_run_retries_them(
+    fake, library, monkeypatch
+):
+    monkeypatch.setattr(IGDBClient, "BACKOFF", 0.01)
+    fake.error_500_rate = 1.0
+    _, err = scrape(library, "--limit", "10")
+    assert "failed" in err
+    assert Game.objects.filter(match_status="failed").count() == 10
+    fake.error_500_rate = 0
+    scrape(library)
+    assert not Game.objects.filter(match_status="failed").exists()
+
+
+def test_a_second_scrape_while_one_runs_exits_at_once(fake, library):
+    ScrapeLock.acquire("otherhost:1234")
+    with pytest.raises(CommandError, match="Another scrape is running"):
+        scrape(library)
+    assert not Rom.objects.exists()
+
+
+def test_refresh_fetches_matched_games_again_by_id(fake, library):
+    scrape(library)
+    matched = Game.objects.filter(match_status="matched").count()
+    fake.reset_stats()
+    out, _ = scrape("--refresh", "--no-metadata")  # --no-metadata skips IGDB entirely
+    assert fake.stats.requests == 0
+    out, _ = scrape("--refresh")
+    assert f"{matched:,} matched" in out
+    assert fake.stats.by_endpoint.get("multiquery", 0) == 0
+
+
+def test_an_interrupted_run_continues_where_it_stopped(fake, library, dataset):
+    scrape(library, "--no-metadata")
+    fake.latency = 0.05
+    stop = threading.Event()
+    jobs = pipeline.select_jobs()
+    # One request a second: the first results arrive while most searches are still to send.
+    client = IGDBClient(
+        fake.client_id, fake.client_secret, api_url=fake.api_url, token_url=fake.token_url, rate=1
+    )
+
+    def stop_after_the_first_results(phase, done, total):
+        if done >= 1:
+            stop.set()
+
+    first = pipeline.run(
+        jobs, client, stop=stop, batch_size=5, on_progress=stop_after_the_first_results
+    )
+    done = first.matched + first.unmatched + first.failed
+    assert 0 < done < len(jobs)
+    remaining = Game.objects.filter(match_status="unmatched").count()
+    assert remaining == len(jobs) - done
+    scrape()
+    assert not Game.objects.filter(match_status="unmatched").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(dataset, library, tmp_path):
+    """A real process, killed politely: exit code 130, then a rerun finishes the job."""
+    db = tmp_path / "term.sqlite3"
+    with FakeIGDB(dataset, latency=0.2) as fake:
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"sqlite:///{db}",
+            IGDB_CLIENT_ID=fake.client_id,
+            IGDB_SECRET_KEY=fake.client_secret,
+            IGDB_API_URL=fake.api_url,
+            TWITCH_TOKEN_URL=fake.token_url,
+            DATA_DIR=str(tmp_path / "data"),
+        )
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=config.BASE_DIR, check=True)
+        process = subprocess.Popen(
+            [*manage, "scrape", str(library)],
+            env=env,
+            cwd=config.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while fake.stats.requests < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "Interrupted" in err
+        rerun = subprocess.run(
+            [*manage, "scrape", str(library)], env=env, cwd=config.BASE_DIR,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr
+        assert "IGDB finished" in rerun.stdout
