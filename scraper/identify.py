@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import anyio
 
 from scraper.igdb import MAX_LIMIT, MAX_QUERIES, IGDBClient, IGDBError
-from scraper.matching import Match, pick
+from scraper.matching import Match, alternate_query, pick
 
 MATCHED, NO_MATCH, FAILED = "matched", "no_match", "failed"
 
@@ -40,8 +40,8 @@ async def identify(
     emit: Callable[[Result], None],
     *,
     stop: threading.Event,
-    fetch_batch: int = 200,
-    max_wait: float = 3.0,
+    fetch_batch: int = 300,
+    max_wait: float = 6.0,
 ) -> None:
     """Emit one Result per job. A permanent IGDB error (bad credentials) stops everything and
     is raised; other failures are emitted per job and retried on the next run."""
@@ -50,24 +50,40 @@ async def identify(
     to_fetch_send, to_fetch_recv = anyio.create_memory_object_stream[tuple[Job, Match]](math.inf)
     chunks = iter([searches[i : i + MAX_QUERIES] for i in range(0, len(searches), MAX_QUERIES)])
 
+    # Jobs the first search found nothing for, whose sequel number can be written the other
+    # way ("Dragon 2" / "Dragon II"): searched again, ten at a time, once the rest is done.
+    second: list[tuple[Job, Match]] = []
+
     async def search_worker():
-        for chunk in chunks:
-            if stop.is_set():
-                return
-            try:
-                results = await client.search_games([job.title for job in chunk])
-            except IGDBError as exc:
-                if exc.permanent:
-                    raise
-                for job in chunk:
-                    emit(Result(job, FAILED, error=str(exc)))
-                continue
-            for job, candidates in zip(chunk, results, strict=True):
-                match = pick(job.title, job.year, candidates)
-                if match.igdb_id is None:
-                    emit(Result(job, NO_MATCH, match=match))
-                else:
-                    await to_fetch_send.send((job, match))
+        while not stop.is_set():
+            if len(second) >= MAX_QUERIES or (chunk := next(chunks, None)) is None:
+                if not second:
+                    return
+                taken, second[:] = second[:MAX_QUERIES], second[MAX_QUERIES:]
+                await search([job for job, _ in taken], again=True, first=dict(taken))
+            else:
+                await search(chunk, again=False)
+
+    async def search(chunk: list[Job], *, again: bool, first: dict | None = None):
+        queries = [alternate_query(job.title) if again else job.title for job in chunk]
+        try:
+            results = await client.search_games(queries)
+        except IGDBError as exc:
+            if exc.permanent:
+                raise
+            for job in chunk:
+                emit(Result(job, FAILED, error=str(exc)))
+            return
+        for job, candidates in zip(chunk, results, strict=True):
+            match = pick(job.title, job.year, candidates)
+            if match.igdb_id is not None:
+                await to_fetch_send.send((job, match))
+            elif not again and alternate_query(job.title):
+                second.append((job, match))
+            else:
+                if again and first[job].score > match.score:
+                    match = first[job]
+                emit(Result(job, NO_MATCH, match=match))
 
     async def fetch(batch: list[tuple[Job, Match]]):
         ids = sorted({match.igdb_id for _, match in batch})
@@ -90,31 +106,25 @@ async def identify(
                 emit(Result(job, MATCHED, match=match, record=record))
 
     async def fetcher(tg):
-        """Collect matched ids and fetch them in bulk: when a batch is full, when its oldest
-        match has waited `max_wait` seconds (an interrupted run then loses little), or when
-        no new match arrived for a second (the end of the run)."""
-        batch, oldest = [], 0.0
+        """Collect matched ids and fetch them in bulk: when a batch is full, or when its oldest
+        match has waited `max_wait` seconds (so an interrupted run loses little). The rest is
+        fetched when the searches are over and the stream closes."""
+        batch, deadline = [], math.inf
         async with to_fetch_recv:
             while True:
                 item = None
-                idle = (
-                    1.0
-                    if not batch
-                    else max(0.0, min(1.0, oldest + max_wait - anyio.current_time()))
-                )
-                with anyio.move_on_after(idle):
+                with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
                     try:
                         item = await to_fetch_recv.receive()
                     except anyio.EndOfStream:
                         break
                 if item is not None:
                     if not batch:
-                        oldest = anyio.current_time()
+                        deadline = anyio.current_time() + max_wait
                     batch.append(item)
-                due = len(batch) >= fetch_batch or item is None
-                if batch and due and not stop.is_set():
+                if batch and (len(batch) >= fetch_batch or item is None) and not stop.is_set():
                     tg.start_soon(fetch, batch)
-                    batch = []
+                    batch, deadline = [], math.inf
         if batch and not stop.is_set():
             tg.start_soon(fetch, batch)
 

@@ -80,7 +80,7 @@ class RateLimiter:
     margin so that network jitter cannot make IGDB see five arrivals within its second.
     """
 
-    def __init__(self, rate: int = 4, period: float = 1.0, max_open: int = 4, margin=0.05):
+    def __init__(self, rate: int = 4, period: float = 1.0, max_open: int = 4, margin=0.1):
         self.rate, self.period, self.margin = rate, period, margin
         self._open = anyio.Semaphore(max_open)
         self._starts: deque[float] = deque()

@@ -7,7 +7,8 @@ platform, year and edition. See scraper/tests/data/igdb/API_FACTS.md section 10 
 
 Score of one candidate (0..1), the best over its name and alternative names:
     title similarity   1.0 same title; 0.97 same but for a "the"; 0.95 / 0.85 subtitle only on
-                       one side (numbered / unnumbered main title); 0.85 x bigram Dice otherwise;
+                       one side (numbered / unnumbered main title); 0.75 + 0.1 x bigram Dice
+                       for a typo in one long word; 0.7 x bigram Dice otherwise;
                        0 when the numbers differ or both subtitles exist and differ
   - 0.01 matched an alternative name rather than the record's own name
   - year               0 exact, 0.02 for +-1 or unknown, 0.08 for +-2, 0.2 beyond
@@ -134,15 +135,40 @@ def search_query(title: str) -> str:
     return text or "untitled"
 
 
+_SEQUEL_NUMBER = re.compile(r"\b(?:[1-9]|1[0-9]|20|[IVX]{2,5})\b")
+
+
+def alternate_query(title: str) -> str | None:
+    """The search text with its last sequel number written the other way ("Dragon 2" ->
+    "Dragon II", "Legacy II" -> "Legacy 2"), for a second search when the first found nothing:
+    IGDB's search does not treat the two as equal."""
+    query = search_query(title)
+    main = _QUERY_SEPARATOR.split(query.replace(": ", " - "), maxsplit=1)[0]
+    numbers = list(_SEQUEL_NUMBER.finditer(main))
+    if not numbers:
+        return None
+    found = numbers[-1]
+    token = found.group()
+    if token.isdigit():
+        other = _ROMANS[int(token) - 1].upper()
+    elif token.lower() in _ROMAN:
+        other = str(_ROMAN[token.lower()])
+    else:
+        return None
+    return query[: found.start()] + other + query[found.end() :]
+
+
 @dataclass(frozen=True, slots=True)
 class _Title:
     text: str  # normalize_title()
     main: str  # main title, spaces removed ("Sim City" = "SimCity")
     sub: str  # subtitle, spaces removed; "" if none
     full: str  # main + sub
+    words: tuple[str, ...]  # main + sub words, without "and" and "the"
     bare: str  # full without any "the" ("Ultima VII The Black Gate" = "Ultima VII: ...")
     numbers: tuple[int, ...]
     numbered: bool  # the main title carries a number (a sequel or episode)
+    exact: str  # every word, articles and "and" included: tells "The X" from "X"
 
 
 def _fold(text: str) -> str:
@@ -181,15 +207,21 @@ def _parse(title: str) -> _Title:
         main, sub = sub, []
     numbers = tuple(int(d) for w in main + sub for d in _DIGITS.findall(w))
     text = " ".join(main) + (": " + " ".join(sub) if sub else "")
-    full = "".join(main + sub)
+    # "&" and "and" are often dropped from filenames ("legacy_empire.zip" for "Legacy &
+    # Empire"): they do not count when comparing.
+    main_words = [w for w in main if w != "and"]
+    sub_words = [w for w in sub if w != "and"]
     return _Title(
         text=text,
-        main="".join(main),
-        sub="".join(sub),
-        full=full,
-        bare="".join(w for w in main + sub if w != "the"),
+        main="".join(main_words),
+        sub="".join(sub_words),
+        full="".join(main_words + sub_words),
+        bare="".join(w for w in main_words + sub_words if w != "the"),
         numbers=numbers,
         numbered=any(w.isdigit() for w in main),
+        words=tuple(w for w in main_words + sub_words if w != "the"),
+        exact=" ".join(_WORD.findall(_fold(_MOVED_ARTICLE.sub("", title))))
+        + (" the" if _MOVED_ARTICLE.search(_fold(title)) else ""),
     )
 
 
@@ -215,7 +247,9 @@ def _title_similarity(q: _Title, c: _Title) -> float:
     if not q.full or not c.full or q.numbers != c.numbers:
         return 0.0  # a different sequel / episode number is a different game
     if q.full == c.full:
-        return 1.0
+        # "The Turbo Sorcerer" and "Turbo Sorcerer", "Sword & Serpent" and "Sword Serpent"
+        # can be two games: the exact form wins where both exist.
+        return 1.0 if sorted(q.exact.split()) == sorted(c.exact.split()) else 0.98
     if q.main == c.main:
         if not (q.sub and c.sub):
             # Subtitle on one side only. After a number it names that episode ("Ultima VII: The
@@ -227,7 +261,14 @@ def _title_similarity(q: _Title, c: _Title) -> float:
         # else a typo in the subtitle: judged as a whole title below
     if q.bare == c.bare:
         return 0.97
-    return 0.85 * _dice(q.full, c.full)
+    # A typo in one word ("Blak Gate") keeps the words in place; the same words in another
+    # order are another game ("Quest Sorcerer" is not "Sorcerer Quest").
+    # Short words and one-word titles are left alone: "Doom" is not "Boom".
+    if len(q.words) == len(c.words) >= 2:
+        differ = [(a, b) for a, b in zip(q.words, c.words, strict=True) if a != b]
+        if len(differ) == 1 and min(map(len, differ[0])) >= 4 and _dice(*differ[0]) >= 0.5:
+            return 0.75 + 0.1 * _dice(q.full, c.full)
+    return 0.7 * _dice(q.full, c.full)
 
 
 def _year_penalty(year: int | None, candidate: Candidate) -> float:
@@ -264,9 +305,9 @@ def pick(title: str, year: int | None, results: list[dict], threshold: float = T
     Order: DOS candidates at or above the threshold first (a PC-only record only counts when no
     DOS record does), then score, then the earliest year (dos_year, else year; unknown last),
     then the lowest id (IGDB's older record; same-name duplicates get later "--N" slugs).
-    If the top two of the same group tie on score but have different names, the title is
-    ambiguous ("Wing Commander" vs ": Privateer" and ": Armada") and nothing is picked; a tie
-    between records of the same name (duplicates) goes to the order above.
+    If the top two of the same group tie on score the title is ambiguous ("Wing Commander" vs
+    ": Privateer" and ": Armada", or two DOS games of one name and a file without a year) and
+    nothing is picked.
     """
     q = _parse(title)
     seen: set[int] = set()
@@ -294,7 +335,8 @@ def pick(title: str, year: int | None, results: list[dict], threshold: float = T
     if not scored or scored[0][0] < threshold:
         return Match(None, scored[0][0] if scored else 0.0, summary)
     top_score, top = scored[0]
-    tied = [c for value, c in scored[1:] if rank((value, c))[:2] == rank(scored[0])[:2]]
-    if any(_parse(c.name).full != _parse(top.name).full for c in tied):
+    if any(rank((value, c))[:2] == rank(scored[0])[:2] for value, c in scored[1:]):
+        # Two records fit equally well: two DOS games called "Blackjack" and a file without a
+        # year. A guess would be wrong half the time; leave it for review.
         return Match(None, top_score, summary)
     return Match(top.id, top_score, summary)

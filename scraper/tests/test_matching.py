@@ -415,11 +415,23 @@ def test_the_dos_release_year_counts_rather_than_the_first_release_on_another_pl
     assert picked("Another World", 1992, other, amiga_first) == 1
 
 
-def test_a_file_without_a_year_prefers_the_earliest_dos_main_game():
+def test_a_file_without_a_year_between_dos_games_of_one_name_is_ambiguous():
     later = game(5, "Prince of Persia", 1992)
     earlier = game(40, "Prince of Persia", 1990)
     undated = game(3, "Prince of Persia")
-    assert picked("Prince of Persia", None, later, undated, earlier) == 40
+    assert picked("Prince of Persia", None, later, undated, earlier) is None
+    assert picked("Prince of Persia", 1990, later, undated, earlier) == 40
+
+
+def test_a_file_without_a_year_takes_the_dos_main_game_over_re_releases():
+    rerelease = game(7, "Prince of Persia", 2008, platforms=(PC,))
+    remake = game(8, "Prince of Persia", 1993, game_type=REMAKE)
+    original = game(40, "Prince of Persia", 1990)
+    assert picked("Prince of Persia", None, rerelease, remake, original) == 40
+
+
+def test_the_same_words_in_another_order_are_another_game():
+    assert picked("Quest Sorcerer", None, game(1, "Sorcerer Quest", 1990)) is None
 
 
 # --- editions ---------------------------------------------------------------------------------
@@ -471,11 +483,11 @@ def test_two_different_games_tied_at_the_top_are_ambiguous_and_not_picked():
     assert [c["id"] for c in match.candidates] == [3, 4]
 
 
-def test_a_tie_with_a_different_game_is_ambiguous_even_behind_a_same_name_duplicate():
+def test_a_tie_with_a_different_game_or_a_duplicate_is_ambiguous():
     privateer = game(3, "Wing Commander: Privateer", 1993)
     duplicate = game(5, "Wing Commander: Privateer", 1993)
     armada = game(4, "Wing Commander: Armada", 1993)
-    assert picked("Wing Commander", None, privateer, duplicate) == 3
+    assert picked("Wing Commander", None, privateer, duplicate) is None
     assert picked("Wing Commander", None, privateer, duplicate, armada) is None
 
 
@@ -485,9 +497,8 @@ def test_pc_only_records_tied_at_the_top_are_ambiguous_too():
     assert picked("Pinball", 1995, one, two) is None
 
 
-def test_same_name_duplicates_tied_on_every_rule_go_to_the_lowest_id():
-    assert picked("Wolfenstein 3D", 1992, game(9, "Wolfenstein 3D", 1992), WOLF_DOS) == 9
-    assert picked("Wolfenstein 3D", 1992, WOLF_DOS, game(262517, "Wolfenstein 3D", 1992)) == 262516
+def test_same_name_duplicates_tied_on_every_rule_are_left_for_review():
+    assert picked("Wolfenstein 3D", 1992, game(9, "Wolfenstein 3D", 1992), WOLF_DOS) is None
 
 
 def test_empty_results_give_no_match():
