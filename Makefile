@@ -26,7 +26,7 @@ serve: install
 	$(VENV)/bin/gunicorn romvault.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 lint: install
 	$(VENV)/bin/ruff check .
