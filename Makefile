@@ -19,7 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createadmin
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py scrape --no-metadata
+	$(PY) manage.py scrape
 	$(MAKE) serve
 
 serve: install
