@@ -11,10 +11,8 @@ non-zero when the rate is under --budget. No Django.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,21 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scraper.filenames import match_key, parse_filename  # noqa: E402  (needs the sys.path line above)
-
-CORPUS = ROOT / "scraper" / "tests" / "data" / "dos_filenames.tsv"
-
-
-def lenient_key(text: str) -> str:
-    """Corpus README lenient key: NFKD, ASCII-fold, lower, & -> and, keep [a-z0-9 ], collapse."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = text.lower().replace("&", "and")
-    text = "".join(c for c in text if c in "abcdefghijklmnopqrstuvwxyz0123456789 ")
-    return " ".join(text.split())
-
-
-def load_rows() -> list[dict[str, str]]:
-    with CORPUS.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+from scraper.tests.test_filenames import (  # noqa: E402  the corpus helpers the tests use
+    lenient_key,
+    load_corpus,
+)
 
 
 def variants(row: dict[str, str]) -> list[str]:
@@ -70,7 +57,7 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=50_000, help="minimum names per second")
     args = parser.parse_args()
 
-    rows = load_rows()
+    rows = load_corpus()
     pool = [name for row in rows for name in variants(row)]
     rounds = -(-args.names // len(pool))  # ceiling division
 
