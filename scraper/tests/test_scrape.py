@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Game, Rom
+from catalog.models import Game, Image, Rom
 from romvault import config
 from scraper import pipeline
 from scraper.fake_igdb import FakeIGDB, build_dataset
@@ -83,6 +83,22 @@ def test_a_second_scrape_sends_no_request(fake, library):
     assert "nothing to look up" in out or "0 requests" in out
     assert fake.stats.requests == fake.stats.by_endpoint.get("multiquery", 0)
     assert Game.objects.filter(match_status="unmatched").count() == 0
+
+
+def test_images_option_keeps_local_copies_of_covers_and_screenshots(
+    fake, library, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IGDB_IMAGE_URL = fake.image_url
+    out, _ = scrape(library, "--images")
+    images = Image.objects.filter(kind__in=["cover", "screenshot"])
+    assert images.exists() and not images.filter(file="").exists()
+    cover = images.filter(kind="cover").first()
+    assert (tmp_path / "media" / cover.file.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    assert f"{images.count():,} downloaded, 0 failed" in out
+    # Once each: a second run downloads nothing.
+    out, _ = scrape(library, "--images")
+    assert "0 downloaded, 0 failed" in out
 
 
 def test_a_forced_id_in_the_filename_wins(fake, tmp_path):
