@@ -19,8 +19,8 @@ DOWNLOAD_AND_FAVOURITES = [
     "catalog.add_favorite",
     "catalog.delete_favorite",
 ]
-# Super users get every permission of these apps: the catalogue, users and groups.
-SUPER_APPS = ["catalog", "accounts", "auth"]
+# Super users get every permission of these apps: the catalogue, users, groups, the scraper.
+SUPER_APPS = ["catalog", "accounts", "auth", "scraper"]
 
 ROLE_PERMISSIONS = {
     "demo": BROWSE,
