@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format clean
+.PHONY: install run serve test lint format clean css
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Rebuild the committed CSS and vendored Alpine.js (needs Node.js; users of the app do not).
+css:
+	npm ci
+	npx @tailwindcss/cli -i static/src/app.css -o static/css/app.css --minify
+	mkdir -p static/js
+	cp node_modules/alpinejs/dist/cdn.min.js static/js/alpine.min.js
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -78,6 +78,51 @@ class GameQuerySet(models.QuerySet):
         return self.filter(
             Q(title__icontains=query) | Q(alternative_names__name__icontains=query)
         ).distinct()
+
+    def with_favorite_flag(self, user):
+        """Annotate `is_favorite` for `user`: one EXISTS per row, never a query per card."""
+        if not user.is_authenticated:
+            return self.annotate(is_favorite=Value(False))
+        mine = Favorite.objects.filter(user=user, game=OuterRef("pk"))
+        return self.annotate(is_favorite=Exists(mine))
+
+    def for_cards(self, user):
+        """What a cover card shows: the cover in the same query, without the long text columns."""
+        return (
+            self.select_related("cover")
+            .defer("summary", "storyline", "match_candidates", "match_error")
+            .with_favorite_flag(user)
+        )
+
+    def favorites_of(self, user):
+        return self.filter(Exists(Favorite.objects.filter(user=user, game=OuterRef("pk"))))
+
+    def developed_by(self, company_id):
+        # Served by involvement_developer_idx (company, developer).
+        return self.filter(
+            Exists(
+                Involvement.objects.filter(
+                    game=OuterRef("pk"), company_id=company_id, developer=True
+                )
+            )
+        )
+
+    def published_by(self, company_id):
+        # Served by involvement_publisher_idx (company, publisher).
+        return self.filter(
+            Exists(
+                Involvement.objects.filter(
+                    game=OuterRef("pk"), company_id=company_id, publisher=True
+                )
+            )
+        )
+
+    def released_from(self, year):
+        """Games of `year` or later: the filename's year, else IGDB's release date."""
+        return self.filter(Q(year__gte=year) | Q(year__isnull=True, release_date__year__gte=year))
+
+    def released_until(self, year):
+        return self.filter(Q(year__lte=year) | Q(year__isnull=True, release_date__year__lte=year))
 
 
 class Game(models.Model):

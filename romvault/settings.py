@@ -175,6 +175,16 @@ STORAGES = {
 
 # The library
 ROM_DIRS = [Path(p).expanduser() for p in _list("ROM_DIRS")]
+# Who sends a download's bytes once romvault has allowed it (catalog/downloads.py): Django itself
+# (empty), nginx through X-Accel-Redirect ("nginx:/internal-location/"), Apache's mod_xsendfile.
+DOWNLOAD_ACCEL = env.str("DOWNLOAD_ACCEL", default="").strip()
+if DOWNLOAD_ACCEL not in {"", "sendfile"} and not (
+    DOWNLOAD_ACCEL.startswith("nginx:/") and len(DOWNLOAD_ACCEL.split()) == 1
+):
+    raise ImproperlyConfigured(
+        "DOWNLOAD_ACCEL must be empty (romvault sends files itself), nginx:/<internal location>/ "
+        f"(nginx X-Accel-Redirect) or sendfile (Apache mod_xsendfile), not {DOWNLOAD_ACCEL!r}."
+    )
 # File extensions the scanner indexes; empty means the DOS defaults in scraper/scan.py.
 ROM_EXTENSIONS = [ext.lower().lstrip(".") for ext in _list("ROM_EXTENSIONS")]
 IGDB_CLIENT_ID = env.str("IGDB_CLIENT_ID", default="")

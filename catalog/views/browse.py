@@ -1,0 +1,85 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
+
+from catalog.models import Game
+from catalog.views.filters import (
+    MATCH_CHOICES,
+    SORTS,
+    YEAR_MAX,
+    YEAR_MIN,
+    CatalogueFilters,
+    active_filters,
+    filter_games,
+    filter_options,
+    query_string,
+)
+
+PAGE_SIZE = 48
+
+
+def wants_fragment(request):
+    # A history restore after a cache miss needs the whole page, as a first visit does.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def render_cards(request, page_template, context):
+    """The whole page, or for htmx only the results fragment that the page includes."""
+    template = "catalog/_results.html" if wants_fragment(request) else page_template
+    page = context["page"]
+    context["page_range"] = page.paginator.get_elided_page_range(page.number, on_ends=1)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@login_required
+@permission_required("catalog.view_game", raise_exception=True)
+def index(request):
+    options = filter_options()
+    form = CatalogueFilters(
+        request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
+    )
+    values = form.values()
+    games = filter_games(Game.objects.for_cards(request.user), values, request.user)
+    page = Paginator(games, PAGE_SIZE).get_page(request.GET.get("page"))
+    canonical = query_string(values, page=page.number)
+    base = query_string(values)
+    response = render_cards(
+        request,
+        "catalog/index.html",
+        {
+            "page": page,
+            "values": values,
+            "options": options,
+            "active_filters": active_filters(values, options),
+            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+            "match_choices": MATCH_CHOICES,
+            "year_min": YEAR_MIN,
+            "year_max": YEAR_MAX,
+            "page_base": f"?{base}&" if base else "?",
+            "is_filtered": bool(set(values) - {"sort"}),
+        },
+    )
+    if wants_fragment(request):
+        # The address bar shows the canonical link, not the form's empty parameters.
+        response = push_url(
+            response, reverse("catalog:index") + ("?" + canonical if canonical else "")
+        )
+    return response
+
+
+@require_GET
+@login_required
+@permission_required("catalog.view_favorite", raise_exception=True)
+def favorites(request):
+    games = Game.objects.for_cards(request.user).favorites_of(request.user)
+    page = Paginator(games.order_by("sort_title", "year"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render_cards(request, "catalog/favorites.html", {"page": page, "page_base": "?"})

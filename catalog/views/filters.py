@@ -1,0 +1,160 @@
+"""The catalogue's filters: which values exist, what a request asked for, the query it makes.
+
+Every filter is a GET parameter, so each view of the catalogue is a link. Parameters that do
+not validate (a word where a year goes, an id no game uses, a 10,000-character search) are
+dropped, never an error: the page shows the catalogue without that filter.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce, ExtractYear
+
+from catalog.models import Company, Game, Genre, Involvement, Theme
+
+SORTS = {
+    "title": ("Title", ["sort_title", "year"]),
+    "year": (
+        "Year",
+        [Coalesce("year", ExtractYear("release_date")).asc(nulls_last=True), "sort_title"],
+    ),
+    "rating": ("Rating", [F("rating").desc(nulls_last=True), "sort_title"]),
+    "added": ("Recently added", ["-created_at", "-pk"]),
+}
+DEFAULT_SORT = "title"
+MATCH_CHOICES = [("matched", "Matched"), ("unmatched", "Not matched")]
+YEAR_MIN, YEAR_MAX = 1950, 2100
+OPTION_KINDS = ("genre", "theme", "developer", "publisher")
+
+
+def _rows(queryset, kind, id_field="pk", name_field="name"):
+    # Every part of the UNION annotates the same four columns in the same order.
+    return (
+        queryset.order_by()
+        .annotate(
+            row_kind=Value(kind, output_field=CharField()),
+            row_id=F(id_field),
+            row_name=F(name_field),
+        )
+        .values_list("row_kind", "row_id", "row_name")
+    )
+
+
+def filter_options():
+    """{"genre": [(id, name), ...], "theme": ..., "developer": ..., "publisher": ...}.
+
+    Only values some game has, all four lists in one UNION query.
+    """
+    company = Company.objects.filter
+    parts = [
+        _rows(
+            Genre.objects.filter(Exists(Game.genres.through.objects.filter(genre=OuterRef("pk")))),
+            "genre",
+        ),
+        _rows(
+            Theme.objects.filter(Exists(Game.themes.through.objects.filter(theme=OuterRef("pk")))),
+            "theme",
+        ),
+        _rows(
+            company(Exists(Involvement.objects.filter(company=OuterRef("pk"), developer=True))),
+            "developer",
+        ),
+        _rows(
+            company(Exists(Involvement.objects.filter(company=OuterRef("pk"), publisher=True))),
+            "publisher",
+        ),
+    ]
+    options = {kind: [] for kind in OPTION_KINDS}
+    for kind, pk, name in parts[0].union(*parts[1:], all=True):
+        options[kind].append((pk, name))
+    for values in options.values():
+        values.sort(key=lambda option: (option[1].casefold(), option[0]))
+    return options
+
+
+class CatalogueFilters(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    genre = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    theme = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    developer = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    publisher = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    year_from = forms.IntegerField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    year_to = forms.IntegerField(required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    match = forms.ChoiceField(required=False, choices=MATCH_CHOICES)
+    fav = forms.BooleanField(required=False)
+    sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+
+    def __init__(self, data, *, options, can_favorite):
+        super().__init__(data)
+        for kind in OPTION_KINDS:
+            self.fields[kind].choices = [(str(pk), name) for pk, name in options[kind]]
+        if not can_favorite:
+            del self.fields["fav"]
+
+    def values(self):
+        """The valid parameters, invalid ones dropped (the form's errors are never shown)."""
+        self.is_valid()
+        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
+        values.setdefault("sort", DEFAULT_SORT)
+        low, high = values.get("year_from"), values.get("year_to")
+        if low and high and low > high:
+            values["year_from"], values["year_to"] = high, low
+        return values
+
+
+def filter_games(games, values, user):
+    if values.get("q"):
+        games = games.search(values["q"])
+    if "genre" in values:
+        games = games.filter(genres=values["genre"])
+    if "theme" in values:
+        games = games.filter(themes=values["theme"])
+    if "developer" in values:
+        games = games.developed_by(values["developer"])
+    if "publisher" in values:
+        games = games.published_by(values["publisher"])
+    if "year_from" in values:
+        games = games.released_from(values["year_from"])
+    if "year_to" in values:
+        games = games.released_until(values["year_to"])
+    if values.get("match") == "matched":
+        games = games.matched()
+    elif values.get("match") == "unmatched":
+        games = games.unmatched()
+    if values.get("fav"):
+        games = games.favorites_of(user)
+    return games.order_by(*SORTS[values["sort"]][1])
+
+
+def query_string(values, **changes):
+    """The canonical query string of these filters: defaults left out, `page` last."""
+    values = {**values, **changes}
+    params = []
+    for name in ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "page"):
+        value = values.get(name)
+        if value in (None, "", False) or (name, value) in (("sort", DEFAULT_SORT), ("page", 1)):
+            continue
+        params.append((name, 1 if value is True else value))
+    return urlencode(params)
+
+
+def active_filters(values, options):
+    """[(label, query string without it)] for the "remove this filter" links."""
+    names = {kind: dict(options[kind]) for kind in OPTION_KINDS}
+    labels = {
+        "q": lambda v: f"“{v}”",
+        **{
+            kind: (lambda v, kind=kind: f"{kind.title()}: {names[kind].get(v, v)}")
+            for kind in OPTION_KINDS
+        },
+        "year_from": lambda v: f"From {v}",
+        "year_to": lambda v: f"Until {v}",
+        "match": lambda v: dict(MATCH_CHOICES)[v],
+        "fav": lambda v: "My favourites",
+    }
+    return [
+        (label(values[name]), query_string(values, **{name: None}))
+        for name, label in labels.items()
+        if name in values
+    ]

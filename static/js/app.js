@@ -1,0 +1,52 @@
+// romvault's own JavaScript. Loaded with `defer` before Alpine, so the components below are
+// registered when Alpine starts. Kept out of the HTML so a Content Security Policy can forbid
+// inline scripts; attributes only name these components and their methods.
+document.addEventListener("alpine:init", () => {
+  // Screenshots: thumbnails are links to the full image (works without JavaScript); with it,
+  // they open a full-screen overlay. Esc, a click or the close button closes it; arrows page.
+  window.Alpine.data("lightbox", () => ({
+    open: false,
+    index: 0,
+    src: "",
+    alt: "",
+    opener: null,
+    get links() {
+      return Array.from(this.$root.querySelectorAll("[data-full]"));
+    },
+    show(event) {
+      const link = event.currentTarget;
+      this.opener = link;
+      this.go(this.links.indexOf(link));
+      this.open = true;
+      this.$nextTick(() => this.$refs.close.focus());
+    },
+    go(index) {
+      const links = this.links;
+      this.index = (index + links.length) % links.length;
+      this.src = links[this.index].dataset.full;
+      this.alt = links[this.index].querySelector("img").alt;
+    },
+    next() {
+      if (this.open) this.go(this.index + 1);
+    },
+    previous() {
+      if (this.open) this.go(this.index - 1);
+    },
+    close() {
+      if (!this.open) return;
+      this.open = false;
+      if (this.opener) this.opener.focus();
+    },
+    trap(event) {
+      // One focusable control in the dialog: keep Tab on it.
+      event.preventDefault();
+      this.$refs.close.focus();
+    },
+  }));
+});
+
+// The filters sit in a <details> so that small screens can fold them away without JavaScript;
+// on a wide screen, where they have their own column, open them.
+for (const details of document.querySelectorAll("details[data-open-wide]")) {
+  if (window.matchMedia("(min-width: 64rem)").matches) details.open = true;
+}
