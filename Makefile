@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format clean css
+.PHONY: install browser-deps run serve test lint format clean css
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,21 @@ run: install
 serve: install
 	$(VENV)/bin/gunicorn romvault.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
-test: install
+# The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "Installing Chromium for the browser tests"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "The browser tests need /usr/bin/chromium. Install it as root with:" >&2; \
+	    echo "  apt-get update && apt-get install -y chromium" >&2; \
+	    echo "or skip them with: $(VENV)/bin/pytest -m 'not browser'" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: install browser-deps
 	$(VENV)/bin/pytest -n 2
 
 lint: install
