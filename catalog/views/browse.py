@@ -41,7 +41,7 @@ def render_cards(request, page_template, context):
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
 def index(request):
-    options = filter_options()
+    options = filter_options(request.GET)
     form = CatalogueFilters(
         request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
     )

@@ -41,10 +41,20 @@ def _rows(queryset, kind, id_field="pk", name_field="name"):
     )
 
 
-def filter_options():
+def _requested_id(data, name):
+    try:
+        return int(data.get(name, ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def filter_options(data):
     """{"genre": [(id, name), ...], "theme": ..., "developer": ..., "publisher": ...}.
 
-    Only values some game has, all four lists in one UNION query.
+    Genres and themes: every one some game has, for the select lists. Companies: only the
+    developer and publisher the request asks for, if that company did develop or publish a game.
+    A library knows thousands of companies; listing them all made the catalogue page twice as
+    slow to render. Companies are chosen from the links on game pages instead. All in one query.
     """
     company = Company.objects.filter
     parts = [
@@ -56,15 +66,11 @@ def filter_options():
             Theme.objects.filter(Exists(Game.themes.through.objects.filter(theme=OuterRef("pk")))),
             "theme",
         ),
-        _rows(
-            company(Exists(Involvement.objects.filter(company=OuterRef("pk"), developer=True))),
-            "developer",
-        ),
-        _rows(
-            company(Exists(Involvement.objects.filter(company=OuterRef("pk"), publisher=True))),
-            "publisher",
-        ),
     ]
+    for kind in ("developer", "publisher"):
+        if (pk := _requested_id(data, kind)) is not None:
+            role = Involvement.objects.filter(company=OuterRef("pk"), **{kind: True})
+            parts.append(_rows(company(Exists(role), pk=pk), kind))
     options = {kind: [] for kind in OPTION_KINDS}
     for kind, pk, name in parts[0].union(*parts[1:], all=True):
         options[kind].append((pk, name))
