@@ -12,10 +12,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# Every target that sets up also makes sure a SECRET_KEY exists (in the XDG config file), so
+# that `.venv/bin/python manage.py ...` works after any of them with DEBUG off.
 install: $(VENV)/.installed
+	@$(PY) -m romvault.config --ensure-secret-key > /dev/null
 
 run: install
-	$(PY) -m romvault.config --ensure-secret-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createadmin
 	$(PY) manage.py collectstatic --noinput --verbosity 0

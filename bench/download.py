@@ -18,8 +18,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import setup_django
+
 BUDGET_MB = 50
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -63,21 +63,7 @@ def main() -> int:
     work = Path(args.keep or tempfile.mkdtemp(prefix="romvault-bench-"))
     roms = work / "roms"
     roms.mkdir(parents=True, exist_ok=True)
-    (work / "static").mkdir(exist_ok=True)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="romvault.settings",
-        SECRET_KEY="bench-only-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        XDG_CONFIG_HOME=str(work / "config"),
-        DATA_DIR=str(work / "data"),
-        STATIC_ROOT=str(work / "static"),
-        ALLOWED_HOSTS="testserver",  # the test Client's host name
-        ROM_DIRS=str(roms),
-        DOWNLOAD_ACCEL="",
-    )
-    import django
-
-    django.setup()
+    setup_django(work, ROM_DIRS=str(roms), DOWNLOAD_ACCEL="")
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, setup_django
+
 CORPUS = ROOT / "scraper" / "tests" / "data" / "dos_filenames.tsv"
 
 
@@ -64,15 +64,7 @@ def main() -> int:
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="romvault-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="romvault.settings",
-        SECRET_KEY="bench-only-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        XDG_CONFIG_HOME=str(work / "config"),
-    )
-    import django
-
-    django.setup()
+    setup_django(work)
     from django.core.management import call_command
 
     from scraper.scan import Scanner

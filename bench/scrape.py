@@ -11,7 +11,6 @@ missed.
 """
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -19,21 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django(work: Path) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="romvault.settings",
-        SECRET_KEY="bench-only-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        XDG_CONFIG_HOME=str(work / "config"),
-        DATA_DIR=str(work / "data"),
-    )
-    import django
-
-    django.setup()
+from common import setup_django
 
 
 def write_library(root: Path, library) -> dict[str, object]:

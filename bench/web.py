@@ -24,8 +24,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, setup_django
+
 MAX_QUERIES, P95_MS, MIN_RATIO = 8, 50.0, 0.5
 SERVE = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]  # the Makefile's `serve`
 WORDS = (
@@ -258,21 +258,8 @@ def main() -> int:
         sys.exit("wrk is missing: apt-get install -y wrk")
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="romvault-bench-"))
-    (work / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns when missing
     db = work / "bench.sqlite3"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="romvault.settings",
-        SECRET_KEY="bench-only-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{db}",
-        XDG_CONFIG_HOME=str(work / "config"),
-        DATA_DIR=str(work / "data"),
-        STATIC_ROOT=str(work / "static"),
-        ALLOWED_HOSTS="testserver",  # the test Client's host name
-        DEBUG="false",
-    )
-    import django
-
-    django.setup()
+    setup_django(work, DEBUG="false")
     from django.core.management import call_command
 
     from catalog.models import Game
