@@ -160,15 +160,18 @@ def run(
     on_result: Callable[[Result], None] | None = None,
     on_progress: Callable[[str, int, int | None], None] | None = None,
     stop: threading.Event | None = None,
+    fetch_wait: float = 6.0,
 ) -> MetadataReport:
-    """Identify the jobs' games on IGDB and store the outcome (nothing is stored on dry_run)."""
+    """Identify the jobs' games on IGDB and store the outcome (nothing is stored on dry_run).
+
+    fetch_wait: how long a match may wait for others to be fetched with it (see identify)."""
     report = MetadataReport(total=len(jobs))
     started = time.perf_counter()
     done = 0
 
     async def produce(emit, stop):
         async with client:
-            await identify(client, jobs, emit, stop=stop)
+            await identify(client, jobs, emit, stop=stop, max_wait=fetch_wait)
 
     def handle(results):
         if dry_run:

@@ -180,7 +180,12 @@ def test_an_interrupted_run_continues_where_it_stopped(fake, library, dataset):
             stop.set()
 
     first = pipeline.run(
-        jobs, client, stop=stop, batch_size=5, on_progress=stop_after_the_first_results
+        jobs,
+        client,
+        stop=stop,
+        batch_size=5,
+        on_progress=stop_after_the_first_results,
+        fetch_wait=1.0,  # the first matches are fetched after a second, 6 searches before the end
     )
     done = first.matched + first.unmatched + first.failed
     assert 0 < done < len(jobs)
