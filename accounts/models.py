@@ -33,3 +33,29 @@ class User(AbstractUser):
             self.groups.add(Group.objects.get(name=role))
         self.is_staff = self.is_superuser or role == Role.SUPER
         self.save(update_fields=["is_staff"])
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept for accounts/throttle.py's window (15 minutes), then pruned.
+
+    A table rather than Django's cache: the default LocMemCache lives in one process and
+    gunicorn runs two workers (more behind a load balancer), so each would count alone; the
+    database is the one store every worker shares, SQLite or PostgreSQL alike.
+    """
+
+    username = models.CharField(max_length=150)  # casefolded, as typed: users that exist or not
+    address = models.CharField(max_length=64, blank=True)  # REMOTE_ADDR; IPv6 as its /64
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Failures for one account within the window: the lock check on every login POST.
+            models.Index(fields=["username", "at"], name="loginfailure_username_at"),
+            # Failures from one address within the window: the same check, per client.
+            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
+            # Pruning rows older than the window.
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} from {self.address or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,16 +1,17 @@
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+
+from accounts.views import LoginView, ThrottledAdminAuthenticationForm
+
+# /admin/login/ is a second login form: without this, it would be a way around the throttle.
+# Set here because these URLs load with the project's, before the admin serves its first page.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

@@ -1,0 +1,127 @@
+"""Login throttling: repeated failures for one account or from one address are slowed, then
+refused for a while.
+
+Policy: 5 failures for a username, or 20 from a client address, within 15 minutes lock that
+username (or address) until 15 minutes after its latest failure. While locked, the password is
+not even checked, so a correct one is refused too (no oracle). From the third failure for an
+account, each further failure answers a second late. A successful login clears the account's
+failures (not the address's).
+
+Failures are rows of accounts.LoginFailure (see there for why not the cache). The address is
+REMOTE_ADDR only: behind a reverse proxy, the proxy must be the one to set it (for gunicorn,
+`--forwarded-allow-ips` plus the proxy's X-Forwarded-For, or the proxy's PROXY protocol).
+X-Forwarded-For is never read here: any client can send one, and trusting it would let an
+attacker pick a fresh address for every guess.
+"""
+
+import ipaddress
+import math
+import time
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from accounts.models import LoginFailure
+
+WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+LOCKOUT = timedelta(minutes=15)  # refused this long after the latest failure
+MAX_PER_USERNAME = 5
+MAX_PER_ADDRESS = 20
+SLOW_AFTER = 3  # failures for an account before each further failure answers late
+DELAY = 1.0  # seconds
+THROTTLED = "throttled"  # the ValidationError code; the login view answers 429 for it
+
+sleep = time.sleep  # tests replace it
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR; an IPv6 address counts as its /64, the block one client usually holds."""
+    raw = (request.META.get("REMOTE_ADDR") or "").strip() if request is not None else ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw[:64]
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _key(username: str) -> str:
+    return username.strip().casefold()[:150]
+
+
+def _lock_left(failures, limit, now) -> timedelta | None:
+    counted = failures.filter(at__gte=now - WINDOW).aggregate(n=Count("pk"), latest=Max("at"))
+    if counted["n"] >= limit:
+        left = counted["latest"] + LOCKOUT - now
+        if left > timedelta(0):
+            return left
+    return None
+
+
+def locked_for(username: str, address: str) -> timedelta | None:
+    """How long logins for `username` or from `address` are still refused; None: not locked."""
+    now = timezone.now()
+    lefts = [
+        _lock_left(LoginFailure.objects.filter(username=_key(username)), MAX_PER_USERNAME, now)
+    ]
+    if address:
+        lefts.append(_lock_left(LoginFailure.objects.filter(address=address), MAX_PER_ADDRESS, now))
+    lefts = [left for left in lefts if left is not None]
+    return max(lefts) if lefts else None
+
+
+def record_failure(username: str, address: str) -> int:
+    """Store one failure, prune the expired ones; the account's failures within the window."""
+    now = timezone.now()
+    LoginFailure.objects.filter(at__lt=now - WINDOW).delete()
+    LoginFailure.objects.create(username=_key(username), address=address, at=now)
+    return LoginFailure.objects.filter(username=_key(username), at__gte=now - WINDOW).count()
+
+
+def clear(username: str) -> None:
+    LoginFailure.objects.filter(username=_key(username)).delete()
+
+
+def message(left: timedelta) -> str:
+    minutes = max(1, math.ceil(left.total_seconds() / 60))
+    return f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+class ThrottledLoginMixin:
+    """For AuthenticationForm and its subclasses (the admin's too): check, then authenticate."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not (username and password):
+            return super().clean()  # nothing was tried; the field errors say what is missing
+        address = client_address(self.request)
+        left = locked_for(username, address)
+        if left:
+            raise forms.ValidationError(message(left), code=THROTTLED)
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            failures = record_failure(username, address)
+            left = locked_for(username, address)
+            if left:
+                raise forms.ValidationError(message(left), code=THROTTLED) from None
+            if failures >= SLOW_AFTER:
+                sleep(DELAY)
+            raise
+        clear(username)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+def is_throttled(form) -> bool:
+    return any(error.code == THROTTLED for error in form.non_field_errors().as_data())
