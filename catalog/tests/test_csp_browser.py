@@ -1,0 +1,138 @@
+"""The Content Security Policy in a real browser: no page breaks it, and everything still works.
+
+Chromium reports each violation twice over: a console error ("Refused to ...") and a
+`securitypolicyviolation` event, which a script Playwright injects (outside the page's policy)
+turns into a console error too. Every console error or warning fails the test.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from catalog.tests.test_browser import (  # noqa: F401 - fixtures
+    PASSWORD,
+    artwork,
+    browser,
+    card_titles,
+    cards,
+    library,
+    log_in,
+    page,
+    users,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+@pytest.fixture
+def problems(page):  # noqa: F811
+    """Console errors and warnings, and CSP violations, of every page the test opens."""
+    found = []
+    page.context.add_init_script(REPORT_VIOLATIONS)
+
+    def console(message):
+        # The browser asks for /favicon.ico on its own; the site has none, which is no fault.
+        source = message.location.get("url", "")
+        if message.type in ("error", "warning") and not source.endswith("/favicon.ico"):
+            found.append(f"{page.url}: {message.type}: {message.text} {message.location}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: found.append(f"{page.url}: page error: {error}"))
+    return found
+
+
+def visit(page, url):  # noqa: F811
+    response = page.goto(url)
+    assert response.ok, (url, response.status)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    return response
+
+
+def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
+    page,  # noqa: F811
+    library,  # noqa: F811
+    users,  # noqa: F811
+    problems,
+):
+    url = library.url
+    visit(page, url + "/accounts/login/")
+    log_in(page, url, "super")
+
+    # Catalogue: search as you type (htmx), a filter, a favourite.
+    search = page.get_by_role("searchbox", name="Search titles and alternative names")
+    search.press_sequentially("doom", delay=20)
+    expect(page).to_have_url(url + "/?q=doom")
+    expect(cards(page)).to_have_count(2)
+    assert card_titles(page) == ["Doom", "Doom II: Hell on Earth"]
+    heart = cards(page).filter(has_text="Doom II").get_by_role("button", name=re.compile("^Fav"))
+    heart.click()
+    expect(heart).to_have_attribute("aria-pressed", "true")
+    visit(page, url + "/")
+    page.get_by_label("Genre", exact=True).select_option(label="Adventure")
+    expect(page.get_by_role("status").first).to_have_text("6 games")
+
+    # Game page: the lightbox (Alpine, CSP build) and the favourite toggle.
+    visit(page, url + library.games["Doom"].get_absolute_url())
+    dialog = page.get_by_role("dialog", name="Screenshot viewer")
+    expect(dialog).to_be_hidden()
+    page.get_by_role("img", name="Screenshot 1 of Doom").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("img")).to_have_attribute("src", re.compile(r"/shot1\.jpg$"))
+    page.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("img")).to_have_attribute("src", re.compile(r"/shot2\.jpg$"))
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    heart = page.get_by_role("button", name="Favourite: Doom")
+    heart.click()
+    expect(heart).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("document.querySelector('img[alt=\"Cover of Doom\"]').naturalWidth")
+
+    # Password change, all the way through.
+    visit(page, url + "/accounts/password/")
+    page.locator("#id_old_password").fill(PASSWORD)
+    page.locator("#id_new_password1").fill("a much longer passphrase 7")
+    page.locator("#id_new_password2").fill("a much longer passphrase 7")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+
+    # The admin: index, a list with filters and search, forms with inlines and widgets.
+    visit(page, url + "/admin/")
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    visit(page, url + "/admin/catalog/game/?q=doom")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    page.locator("#action-toggle").check()  # the admin's own JavaScript ticks every row
+    expect(page.locator("input.action-select:checked")).to_have_count(2)
+    visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/change/")
+    expect(page.locator("#id_title")).to_have_value("Doom")
+    page.get_by_role("button", name="Add another Alternative name").click()  # inlines.js
+    expect(page.locator("#id_alternative_names-1-name")).to_be_visible()
+    visit(page, url + "/admin/accounts/user/add/")
+    expect(page.locator("#id_username")).to_be_visible()
+    user = users["normal"]
+    visit(page, url + f"/admin/accounts/user/{user.pk}/change/")
+    page.get_by_text("Permissions", exact=True).click()  # a collapsed fieldset opens
+    expect(page.get_by_label("Staff status")).to_be_visible()
+
+    assert problems == []
+
+
+def test_the_collector_would_see_a_violation(page, library, users, problems):  # noqa: F811
+    """The check above can fail: an inline script is refused and reported."""
+    visit(page, library.url + "/accounts/login/")
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.inlineRan = true";
+            document.body.append(script);
+        }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.inlineRan === undefined")
+    assert any("script-src" in problem for problem in problems), problems
