@@ -57,6 +57,18 @@ IMPORT_FIELDS = ",".join(
 )
 
 
+class Masked(str):
+    """A str that never shows its value in a repr: the client secret and the tokens.
+
+    Django's debug 500 page lists each frame's variables by repr (a `headers` dict holding
+    "Bearer <token>", a token form holding the secret), and with DEBUG on it masks only
+    settings, never local variables. A repr is also what a "%r" in a log line prints.
+    """
+
+    def __repr__(self):
+        return "'********'"
+
+
 class IGDBError(Exception):
     """A failed IGDB call. permanent: retrying will not help (bad credentials, a bad query)."""
 
@@ -159,7 +171,7 @@ class IGDBClient:
     ):
         if not client_id or not client_secret:
             raise IGDBError(f"IGDB credentials are not set. {CREDENTIALS_HELP}", permanent=True)
-        self.client_id, self._secret = client_id, client_secret
+        self.client_id, self._secret = client_id, Masked(client_secret)
         self.api_url, self.token_url = api_url.rstrip("/"), token_url
         self.token_cache = token_cache or TokenCache(None)
         self.concurrency = concurrency
@@ -190,9 +202,10 @@ class IGDBClient:
         """The current token; a new one only when there is none or `stale` was refused."""
         async with self._token_lock:
             if self._token is None and stale is None:
-                self._token = self.token_cache.load(self.client_id)
+                cached = self.token_cache.load(self.client_id)
+                self._token = Masked(cached) if cached else None
             if self._token is None or self._token == stale:
-                self._token = await self._fetch_token()
+                self._token = Masked(await self._fetch_token())
             return self._token
 
     async def _fetch_token(self) -> str:
@@ -243,7 +256,7 @@ class IGDBClient:
         reason = ""
         for attempt in range(1, self.attempts + 1):
             token = await self.token()
-            headers = {"Client-ID": self.client_id, "Authorization": f"Bearer {token}"}
+            headers = {"Client-ID": self.client_id, "Authorization": Masked(f"Bearer {token}")}
             try:
                 async with self.limiter:
                     self.stats.requests += 1
