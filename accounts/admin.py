@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import Role, User
+from accounts.models import LoginFailure, Role, User
 
 ROLE_FIELD_HELP = (
     "Demo browses only; normal also downloads and keeps favourites; super manages everything."
@@ -73,3 +73,13 @@ class UserAdmin(BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         if "role" in form.cleaned_data:
             form.instance.set_role(form.cleaned_data["role"])
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed logins of the last 15 minutes (accounts/throttle.py). Deleting an account's or an
+    address's rows lifts its lock early."""
+
+    list_display = ["username", "address", "at"]
+    search_fields = ["username", "address"]
+    ordering = ["-at"]
