@@ -8,10 +8,11 @@ account, each further failure answers a second late. A successful login clears t
 failures (not the address's).
 
 Failures are rows of accounts.LoginFailure (see there for why not the cache). The address is
-REMOTE_ADDR only: behind a reverse proxy, the proxy must be the one to set it (for gunicorn,
-`--forwarded-allow-ips` plus the proxy's X-Forwarded-For, or the proxy's PROXY protocol).
-X-Forwarded-For is never read here: any client can send one, and trusting it would let an
-attacker pick a fresh address for every guess.
+REMOTE_ADDR only. X-Forwarded-For is never read here: any client can send one, and trusting it
+would let an attacker pick a fresh address for every guess. Behind a reverse proxy, REMOTE_ADDR
+is the proxy's own address unless the proxy hands over the client's in a way the server trusts
+(gunicorn: the PROXY protocol, `--proxy-protocol` with `--proxy-allow-from`); otherwise every
+client shares the proxy's count, and 20 failures anywhere lock the login for everyone.
 """
 
 import ipaddress
