@@ -1,7 +1,8 @@
 """Load test: gunicorn as deployed, logged-in users browsing and downloading while a scrape writes.
 
     .venv/bin/python bench/load.py [--duration 60] [--connections 64] [--games 10000]
-                                   [--users 8] [--database-url postgres://...] [--keep DIR]
+                                   [--users 8] [--scrape-games 2000] [--keep DIR]
+                                   [--database-url postgres://...]
 
 1. A fresh SQLite database in a temporary folder (or --database-url: an empty, throwaway
    PostgreSQL database; it is flushed), seeded with --games games, 3 files each, of which a few
@@ -39,7 +40,6 @@ from common import ROOT, WORDS, fetch, free_port, seed, setup_django
 PASSWORD = "load-test passphrase 42"  # noqa: S105 - throwaway users in a throwaway database
 SERVE = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]  # the Makefile's `serve`
 REAL_FILES = 300  # ROM rows backed by a real file (64 KiB each) for the download URLs
-SCRAPE_GAMES = 2000  # the fake IGDB's library, also the generated folder the scrape reads
 # Share of requests per kind.
 MIX = {"catalogue": 25, "search": 20, "htmx": 10, "filter": 10, "game": 25, "download": 10}
 
@@ -282,6 +282,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=10, help="wrk's per-request timeout (10 s)")
     parser.add_argument("--games", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=8, help="logged-in users (8)")
+    parser.add_argument(
+        "--scrape-games", type=int, default=2000, help="the fake IGDB's library, on disk (2000)"
+    )
     parser.add_argument("--database-url", help="an empty, throwaway PostgreSQL database (flushed)")
     parser.add_argument("--keep", help="use (and keep) this folder for the database and logs")
     args = parser.parse_args()
@@ -314,9 +317,11 @@ def main() -> int:
             sync_roles(apps)  # the role groups come from a data migration that flush undoes
         started = time.perf_counter()
         _, ids, genre_ids = seed(args.games, rng)
-        # The seeded games' titles are not on the fake IGDB: take them as looked up already, so
-        # the scrape spends the run on its own library, matching and writing metadata.
+        # The seeded games are not on the fake IGDB: take them as looked up already and keep
+        # their made-up IGDB ids out of its way, so the scrape (and its --refresh) spends the
+        # run on its own library, matching and writing metadata.
         Game.objects.filter(match_status="unmatched").update(match_status="no_match")
+        Game.objects.update(igdb_id=None)
         downloadable = real_files(work, rng)
         users = make_users(args.users)
         games = [g.get_absolute_url() for g in Game.objects.filter(pk__in=rng.sample(ids, 500))]
@@ -324,7 +329,7 @@ def main() -> int:
         print(f"{len(users)} users in {time.perf_counter() - started:.1f} s")
 
         # The scrape's own library: the fake IGDB's DOS collection as files on disk.
-        library = build_dataset(SCRAPE_GAMES, 1).library
+        library = build_dataset(args.scrape_games, 1).library
         scraped = work / "roms" / "scraped"
         scraped.mkdir(parents=True, exist_ok=True)
         for i, entry in enumerate(library):
@@ -335,7 +340,7 @@ def main() -> int:
         igdb_port = free_port()
         fake = start(
             [sys.executable, "-m", "scraper.fake_igdb", "--port", str(igdb_port),
-             "--games", str(SCRAPE_GAMES), "--seed", "1", "--latency", "0.05"],
+             "--games", str(args.scrape_games), "--seed", "1", "--latency", "0.05"],
             work / "fake-igdb.log", env,
         )  # fmt: skip
         processes.append(fake)
