@@ -31,6 +31,10 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 REPLAYED_HEADERS = ("Content-Type", "Vary", "HX-Push-Url")
 # Writes to these do not change a catalogue page (files are listed on game pages only).
 UNSEEN = {"Rom", "CatalogueVersion"}
+# Deletions that retire pages by signal. Listening to a model's deletions costs Django its fast
+# path (it must load every row to send the signal), so not for the metadata the importer
+# replaces in bulk: those deletions come with a save of their game, or with an explicit bump().
+DELETIONS_SEEN = {"Game", "Favorite"}
 
 
 def version() -> int:
@@ -57,7 +61,8 @@ def connect_signals() -> None:
         if model.__name__ in UNSEEN:
             continue
         post_save.connect(_changed, sender=model, dispatch_uid=f"pagecache-save-{model}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+        if model.__name__ in DELETIONS_SEEN:
+            post_delete.connect(_changed, sender=model, dispatch_uid=f"pagecache-delete-{model}")
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(_changed, sender=through, dispatch_uid=f"pagecache-m2m-{through}")

@@ -127,3 +127,23 @@ def test_bump_moves_the_version_the_cache_keys_on():
     before = pagecache.version()
     pagecache.bump()
     assert pagecache.version() == before + 1
+
+
+def test_bulk_deletes_of_replaced_metadata_keep_djangos_fast_path():
+    from django.db.models import signals
+
+    from catalog.models import AlternativeName, Image, Involvement
+
+    for model in (AlternativeName, Image, Involvement):
+        assert not signals.post_delete.has_listeners(model), model
+    assert signals.post_delete.has_listeners(Game) and signals.post_delete.has_listeners(Favorite)
+
+
+def test_removing_a_favourite_retires_the_cached_favourites_page(client, normal_user, make_game):
+    game = make_game(title="Keen")
+    Favorite.objects.create(user=normal_user, game=game)
+    client.force_login(normal_user)
+    favorites = reverse("catalog:favorites")
+    assert "Keen" in get(client, favorites)[0].content.decode()
+    Favorite.objects.filter(user=normal_user).delete()
+    assert "Keen" not in get(client, favorites)[0].content.decode()
