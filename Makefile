@@ -22,12 +22,13 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createadmin
-	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py scrape
 	$(MAKE) serve
 
-# gunicorn.conf.py holds the worker model; BIND (or HOST and PORT) says where to listen.
+# gunicorn.conf.py holds the worker model; HOST and PORT say where to listen. collectstatic
+# first: pages link to the hashed file names it writes.
 serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.

@@ -37,10 +37,42 @@ timeout = _int("GUNICORN_TIMEOUT", 60, 5, 3600)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30, 1, 3600)
 keepalive = 5
 
-# Logs to stdout, for docker logs and journald; the access log in the usual combined format.
+# Every log line to stdout, for docker logs and journald: gunicorn's access log (combined
+# format), its error log (which "-" alone would send to stderr) and the app's own logging.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "generic": {
+            "format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+        },
+        "access": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stdout",
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+    },
+}
+# romvault/settings.py logs to stderr by default, so that a management command's stdout is
+# only its report; under gunicorn its lines join the server's on stdout.
+os.environ.setdefault("LOG_STREAM", "stdout")
 
 # The runtime control socket is not used; without this gunicorn would create ~/.gunicorn/,
 # which the container user or a read-only home may not allow.
