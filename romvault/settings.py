@@ -117,7 +117,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "romvault.apps.RomvaultStaticFilesConfig",  # django.contrib.staticfiles
+    "django.contrib.staticfiles",
     "django_htmx",
 ]
 
@@ -203,6 +203,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "romvault.staticfiles.ProjectFinder",  # STATICFILES_DIRS without static/src/
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"

@@ -1,5 +1,6 @@
 """Static files with content-hashed, compressed names, served by whitenoise."""
 
+from django.contrib.staticfiles.finders import FileSystemFinder
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
@@ -17,3 +18,12 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
         if not self.hashed_files:
             return name
         return super().stored_name(name)
+
+
+class ProjectFinder(FileSystemFinder):
+    """STATICFILES_DIRS, less static/src/: the Tailwind input that `make css` compiles into
+    static/css/app.css. It is no file for browsers, and its `@import "tailwindcss"` (no URL)
+    would stop the manifest storage in collectstatic."""
+
+    def list(self, ignore_patterns):
+        return super().list([*(ignore_patterns or []), "src"])
