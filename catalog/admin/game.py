@@ -138,6 +138,11 @@ class GameAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_list_display(self, request):
+        if self.has_change_permission(request):
+            return self.list_display
+        return [name for name in self.list_display if name != "match_link"]
+
     def get_queryset(self, request):
         # Subqueries rather than Count("roms"): the search over file paths joins the files too.
         return (

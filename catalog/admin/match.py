@@ -1,4 +1,4 @@
-""" "Match manually": search IGDB for a game, pick a record (or type its id), import it at once.
+"""The admin's "Match manually": search IGDB for a game, pick a record or type its id, import it.
 
 The chosen match is locked, so later scrapes keep it (scraper/pipeline.py select_jobs skips
 locked games; a refresh fetches the same id again).
