@@ -62,6 +62,9 @@ class FavoriteInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="game")
     def game_link(self, favorite):
         return format_html(

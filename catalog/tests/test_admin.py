@@ -48,31 +48,3 @@ def test_admin_refuses_demo_and_normal_users(client, demo_user, normal_user):
 def test_admin_sends_anonymous_visitors_to_its_login(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
-
-
-def test_super_user_creates_a_user_with_a_role_in_one_form(client, super_user):
-    client.force_login(super_user)
-    response = client.post(
-        reverse("admin:accounts_user_add"),
-        {
-            "username": "alice",
-            "role": "normal",
-            "password1": "a-long-enough-pass-9",
-            "password2": "a-long-enough-pass-9",
-            "usable_password": "true",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    from accounts.models import User
-
-    alice = User.objects.get(username="alice")
-    assert alice.role == "normal"
-    assert alice.has_perm("catalog.download_rom")
-
-
-def test_user_list_shows_and_filters_by_role(client, super_user, demo_user, normal_user):
-    client.force_login(super_user)
-    response = client.get(reverse("admin:accounts_user_changelist"), {"role": "demo"})
-    assert response.status_code == 200
-    assert b">demo<" in response.content
-    assert b">normal<" not in response.content
