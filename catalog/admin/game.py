@@ -15,6 +15,7 @@ from catalog.admin import igdb_calls, match
 from scraper import importer
 from scraper.igdb import MAX_LIMIT, IGDBError
 
+LOCKED_HELP = "Chosen by hand: scrapes keep this match"
 PLACEHOLDER = mark_safe('<span class="rv-cover rv-cover-none" title="No cover">no cover</span>')
 
 
@@ -166,7 +167,9 @@ class GameAdmin(admin.ModelAdmin):
     def status(self, obj):
         label = obj.get_match_status_display()
         if obj.match_locked:
-            return format_html('{} <span title="Chosen by hand: scrapes keep it">🔒</span>', label)
+            return format_html(
+                '{} <span class="rv-locked" title="{}">(locked)</span>', label, LOCKED_HELP
+            )
         return label
 
     @admin.display(ordering="match_score", description="score")
