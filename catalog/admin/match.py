@@ -108,7 +108,8 @@ def match_game(request, object_id, *, model_admin):
 
 
 def choose(request, game: Game, model_admin):
-    back = reverse("admin:catalog_game_match", args=[game.pk])
+    # Back to the same search (the choose forms post to the page's own address), if any.
+    back = request.get_full_path()
     form = ChooseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter an IGDB id: a whole number, as in igdb.com's game pages.")

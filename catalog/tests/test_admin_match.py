@@ -126,8 +126,9 @@ def test_a_refresh_that_no_longer_finds_a_locked_record_keeps_the_match(
 
 def test_typing_an_unknown_igdb_id_says_so_and_changes_nothing(admin_client, make_game, fake_igdb):
     game = make_game(title="Doom", year=1993)
-    response = admin_client.post(match_url(game), {"igdb_id": 999_999_999})
-    assert response.status_code == 302 and response["Location"] == match_url(game)
+    search = match_url(game) + "?q=Doom&year=1993"
+    response = admin_client.post(search, {"igdb_id": 999_999_999})
+    assert response.status_code == 302 and response["Location"] == search  # back to the list
     assert messages_of(response) == [
         "IGDB has no game with id 999999999. The game was not changed."
     ]
