@@ -18,7 +18,9 @@ from catalog.admin import igdb_calls
 from catalog.models import Game
 from scraper import importer
 from scraper.igdb import IGDBError
-from scraper.matching import DOS, Candidate, score
+from scraper.matching import DOS, PC, Candidate, score
+
+PLATFORMS = {DOS: "DOS", PC: "PC"}  # the only two a scrape searches
 
 
 class SearchForm(forms.Form):
@@ -55,7 +57,6 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
                 "name": candidate.name,
                 "year": candidate.dos_year or candidate.year,
                 "platforms": ", ".join(platforms),
-                "on_dos": DOS in candidate.platforms,
                 "score": score(title, year, candidate),
                 "cover_url": (
                     f"{settings.IGDB_IMAGE_URL}/t_cover_small/{image_id}.jpg" if image_id else ""
@@ -63,6 +64,28 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
             }
         )
     rows.sort(key=lambda row: -row["score"])
+    return with_holders(rows)
+
+
+def stored_candidates(game: Game) -> list[dict]:
+    """The best records the last scrape found (matching.Match.candidates), shown before any
+    search: reviewing a "no confident match" often needs no new request."""
+    rows = [
+        {
+            "id": c["id"],
+            "name": c.get("name", ""),
+            "year": c.get("year"),
+            "platforms": ", ".join(PLATFORMS.get(p, str(p)) for p in c.get("platforms") or ()),
+            "score": c.get("score", 0.0),
+            "cover_url": "",
+        }
+        for c in game.match_candidates or ()
+        if isinstance(c, dict) and isinstance(c.get("id"), int)
+    ]
+    return with_holders(rows)
+
+
+def with_holders(rows: list[dict]) -> list[dict]:
     # Picking a record another game holds merges this game's files into that game: say so.
     holders = dict(
         Game.objects.filter(igdb_id__in=[row["id"] for row in rows]).values_list("igdb_id", "pk")
@@ -92,6 +115,8 @@ def match_game(request, object_id, *, model_admin):
             messages.error(request, f"IGDB search failed: {exc}")
         else:
             rows, searched = candidates(records, title, year), True
+    else:
+        rows = stored_candidates(game)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Match “{game}” manually",

@@ -240,3 +240,32 @@ def test_staff_without_the_change_permission_get_403(client, make_user, make_gam
 
 def test_an_unknown_game_is_404(admin_client):
     assert admin_client.get(reverse("admin:catalog_game_match", args=[12345])).status_code == 404
+
+
+def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
+    admin_client, make_game, fake_igdb
+):
+    game = make_game(
+        title="Wolfenstein 3D",
+        year=None,
+        match_status="no_match",
+        match_candidates=[
+            {"id": WOLF_DOS, "name": "Wolfenstein 3D", "year": 1992, "platforms": [13],
+             "score": 0.74},
+            {"id": WOLF_PC_2007, "name": "Wolfenstein 3D", "year": 2007, "platforms": [6, 3],
+             "score": 0.7},
+        ],
+    )  # fmt: skip
+    response = admin_client.get(match_url(game))
+    html = response.content.decode()
+    assert "Candidates the last scrape found" in html
+    assert [(r["id"], r["platforms"]) for r in response.context["candidates"]] == [
+        (WOLF_DOS, "DOS"),
+        (WOLF_PC_2007, "PC, 3"),
+    ]
+    assert f'aria-label="Choose Wolfenstein 3D (1992), IGDB {WOLF_DOS}"' in html
+    assert fake_igdb.stats.requests == 0
+    # Choosing one of them works like choosing a search result.
+    admin_client.post(match_url(game), {"igdb_id": WOLF_DOS})
+    game.refresh_from_db()
+    assert (game.igdb_id, game.match_locked) == (WOLF_DOS, True)
