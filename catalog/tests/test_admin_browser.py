@@ -36,6 +36,9 @@ def test_super_user_matches_a_game_by_hand_from_the_game_list(
     wolf = make_game(title="Wolfenstein 3D", year=1992)
     make_rom(game=wolf, path="/roms/WOLF3D.ZIP")
     make_rom(game=make_game(title="Loom", year=1990), path="/roms/LOOM.ZIP")
+    # Searching and choosing wait on IGDB and the importer inside the request: on a loaded
+    # two-core machine that can take longer than the 5 s the catalogue's pages get.
+    page.set_default_timeout(20_000)
     log_in(page, live_server.url, "super")
 
     page.goto(live_server.url + "/admin/catalog/game/")
