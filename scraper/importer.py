@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import models as m
+from catalog.pagecache import bump as bump_catalogue_version
 
 # (record key, model, Game many-to-many field)
 LOOKUPS = [
@@ -182,6 +183,7 @@ def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
             for (g, name), comment in names.items()
         )
         _replace_images(keep)
+        bump_catalogue_version()
     return merged
 
 
@@ -243,6 +245,7 @@ def save_unmatched(items: list[tuple[int, object]]) -> None:
             games.values(),
             ["match_status", "match_score", "match_candidates", "match_error", "scraped_at"],
         )
+        bump_catalogue_version()
 
 
 def save_failures(items: list[tuple[int, str]]) -> None:
@@ -257,6 +260,7 @@ def save_failures(items: list[tuple[int, str]]) -> None:
             m.Game.objects.filter(pk__in=pks).exclude(
                 match_status=m.Game.MatchStatus.MATCHED
             ).update(match_status=m.Game.MatchStatus.FAILED, match_error=reason, scraped_at=now)
+        bump_catalogue_version()
 
 
 def save_manual_match(game_id: int, record: dict) -> int:
@@ -305,4 +309,5 @@ def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
         m.Involvement.objects.filter(game_id__in=ids).delete()
         m.AlternativeName.objects.filter(game_id__in=ids).delete()
         m.Image.objects.filter(game_id__in=ids).delete()
+        bump_catalogue_version()  # bulk writes send no signals
     return len(ids)

@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
+from catalog import pagecache
 from catalog.models import Favorite, Game
 from scraper import importer, pipeline
 
@@ -81,9 +82,11 @@ def test_choosing_a_candidate_imports_it_at_once_and_locks_the_match(
 ):
     game = make_game(title="Doom v1.9", year=1993)
     make_rom(game=game, path="/roms/Doom v1.9 (1993).zip")
+    before = pagecache.version()
     response = admin_client.post(match_url(game), {"igdb_id": DOOM})
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:catalog_game_change", args=[game.pk])
+    assert pagecache.version() > before  # cached catalogue pages are retired
     game.refresh_from_db()
     assert (game.igdb_id, game.title, game.match_status) == (DOOM, "Doom", "matched")
     assert game.match_locked and game.match_score is None
