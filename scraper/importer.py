@@ -80,17 +80,27 @@ def _release_date(record: dict):
         return None
 
 
-def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
+def save_matches(items: list[tuple[int, object, dict]], *, by_hand=False) -> dict[int, int]:
     """Store matched games: [(game pk, Match or None, IGDB record)].
 
     Returns {game pk: pk of the game now holding the record} (a duplicate merges into the game
-    that already has the IGDB id).
+    that already has the IGDB id). A game whose match was chosen by hand (match_locked) takes
+    only its own record (a refresh), unless this is a choice by hand too.
     """
     now = timezone.now()
     with transaction.atomic():
         by_record: dict[int, int] = {}
         merged: dict[int, int] = {}
-        wanted = [(pk, match, record) for pk, match, record in items]
+        # A scrape that started before a match was chosen by hand must not overwrite it.
+        locked = {} if by_hand else dict(
+            m.Game.objects.filter(pk__in=[pk for pk, _, _ in items], match_locked=True)
+            .values_list("pk", "igdb_id")
+        )  # fmt: skip
+        wanted = [
+            (pk, match, record)
+            for pk, match, record in items
+            if pk not in locked or locked[pk] == record["id"]
+        ]
         holders = dict(
             m.Game.objects.filter(igdb_id__in=[r["id"] for _, _, r in wanted])
             .exclude(pk__in=[pk for pk, _, _ in wanted])
@@ -268,7 +278,7 @@ def save_manual_match(game_id: int, record: dict) -> int:
     so that later scrapes keep it. Returns the pk of the game now holding the record: when
     another game already has it, this game's files merge into that one."""
     with transaction.atomic():
-        keeper = save_matches([(game_id, None, record)]).get(game_id, game_id)
+        keeper = save_matches([(game_id, None, record)], by_hand=True).get(game_id, game_id)
         # No score: nobody computed one, and the list's score column then reads as "by hand".
         m.Game.objects.filter(pk=keeper).update(match_locked=True, match_score=None)
     return keeper

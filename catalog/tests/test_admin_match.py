@@ -11,6 +11,7 @@ from django.urls import reverse
 from catalog import pagecache
 from catalog.models import Favorite, Game
 from scraper import importer, pipeline
+from scraper.matching import Match
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +273,20 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
     admin_client.post(match_url(game), {"igdb_id": WOLF_DOS})
     game.refresh_from_db()
     assert (game.igdb_id, game.match_locked) == (WOLF_DOS, True)
+
+
+def test_a_scrape_already_running_does_not_overwrite_a_match_chosen_meanwhile(
+    admin_client, make_game, fake_igdb, fake_igdb_dataset
+):
+    game = make_game(title="Wolfenstein 3D", year=1992)
+    (job,) = pipeline.select_jobs()  # the scrape has taken the game...
+    admin_client.post(match_url(game), {"igdb_id": WOLF_PC_2007})  # ...when a person chooses
+    scraped = fake_igdb_dataset.games[WOLF_DOS]
+    pipeline.save([pipeline.Result(job, "matched", Match(WOLF_DOS, 1.0, ()), scraped)],
+                  pipeline.MetadataReport())  # fmt: skip
+    game.refresh_from_db()
+    assert (game.igdb_id, game.match_locked) == (WOLF_PC_2007, True)
+    # A refresh of the same record still goes through.
+    importer.save_matches([(game.pk, None, {"id": WOLF_PC_2007, "name": "Wolfenstein 3D (2007)"})])
+    game.refresh_from_db()
+    assert game.title == "Wolfenstein 3D (2007)"
