@@ -10,6 +10,14 @@ from django.utils import timezone
 # on another host, or its process was killed). On the same host a dead process is seen at once.
 STALE_AFTER = timedelta(minutes=5)
 
+# The phases `scrape` reports progress for, as people read them.
+PHASE_LABELS = {
+    "walk": "Scanning folders",
+    "write": "Saving new files",
+    "identify": "Identifying on IGDB",
+    "images": "Downloading images",
+}
+
 
 def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -148,6 +156,10 @@ class ScrapeRun(models.Model):
         if lock is None or lock.holder != self.holder:
             return self.Status.INTERRUPTED
         return self.status
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS.get(self.phase, self.phase)
 
     @property
     def percent(self) -> int | None:

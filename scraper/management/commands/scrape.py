@@ -10,14 +10,10 @@ from romvault import config
 from scraper import images, pipeline, runs
 from scraper.identify import MATCHED, NO_MATCH
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
-from scraper.models import ScrapeLock, ScrapeRun, this_process
+from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
 
-LABELS = {
-    "walk": "Scanning folders",
-    "write": "Saving new files",
-    "identify": "Identifying on IGDB",
-}
+LABELS = PHASE_LABELS
 
 
 class Progress:
