@@ -16,7 +16,9 @@ import time
 import pytest
 
 from romvault import config
+from scraper import importer, pipeline
 from scraper.fake_igdb import FakeIGDB, build_dataset
+from scraper.identify import MATCHED, Job, Result
 
 READER = r"""
 import json, os, sys, threading, time
@@ -127,3 +129,15 @@ def test_pages_and_favourites_never_see_a_locked_database_while_scrape_writes(li
     assert not failures, failures[:5]
     during = [r for r in results if started <= r[0] <= ended]
     assert len(during) >= 10, (len(during), ended - started)  # they did overlap
+
+
+def test_matched_games_are_saved_a_few_at_a_time_so_transactions_stay_short(monkeypatch):
+    batches = []
+    monkeypatch.setattr(importer, "save_matches", lambda items: batches.append(len(items)) or {})
+    results = [
+        Result(Job(pk, f"Game {pk}", 1990), MATCHED, record={"id": pk}) for pk in range(1, 61)
+    ]
+    report = pipeline.MetadataReport()
+    pipeline.save(results, report)
+    assert report.matched == 60 and sum(batches) == 60
+    assert max(batches) <= pipeline.GAMES_PER_TRANSACTION < 60
