@@ -122,7 +122,7 @@ def test_a_super_user_starts_a_scrape_that_runs_as_its_own_process(login, client
     assert Rom.objects.count() == 3
     page = client.get(CHANGELIST).content.decode()
     assert "Last run: <strong>succeeded</strong>" in page
-    assert "Scan finished: 3 files seen, 3 new" in page
+    assert "<li>Scan finished: 3 files seen, 3 new" in page
     assert "Scan and scrape now" in page  # another may start now
     logs = list((settings.DATA_DIR / "logs").iterdir())
     assert len(logs) == 1 and "Scan finished" in logs[0].read_text()
