@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -53,7 +54,9 @@ def migrated(tmp_path_factory):
 def shared_db(migrated, tmp_path, monkeypatch, settings, django_db_blocker):
     """A fresh migrated SQLite file used by this test and by the processes it starts."""
     path = tmp_path / "romvault.sqlite3"
-    shutil.copy(migrated, path)
+    for suffix in ["", "-wal"]:  # a WAL file holds what is not checkpointed yet, if any
+        if Path(f"{migrated}{suffix}").exists():
+            shutil.copy(f"{migrated}{suffix}", f"{path}{suffix}")
     monkeypatch.setenv("DATABASE_URL", sqlite_url(path))
     data = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(data))
