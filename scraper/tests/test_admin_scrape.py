@@ -177,29 +177,44 @@ def test_two_clicks_at_once_start_one_scrape(login, client, roms, settings):
     assert len(list((settings.DATA_DIR / "logs").iterdir())) == 1
 
 
-def test_a_killed_scrape_shows_as_interrupted_and_another_may_start(
-    login, client, monkeypatch, tmp_path
-):
+@pytest.fixture
+def slow_igdb(tmp_path, monkeypatch):
+    """A library on a slow fake IGDB: a scrape started now is still identifying seconds later."""
     dataset = build_dataset(n_games=40, seed=3)
     root = tmp_path / "library"
     root.mkdir()
     for i, entry in enumerate(dataset.library):
         (root / entry.filename).write_bytes(b"x" * (i + 1))
     monkeypatch.setenv("ROM_DIRS", str(root))
-    login(Role.SUPER)
-    with FakeIGDB(dataset, latency=0.3) as fake:  # slow: the scrape is still identifying
+    with FakeIGDB(dataset, latency=0.3) as fake:
         monkeypatch.setenv("IGDB_CLIENT_ID", fake.client_id)
         monkeypatch.setenv("IGDB_SECRET_KEY", fake.client_secret)
         monkeypatch.setenv("IGDB_API_URL", fake.api_url)
         monkeypatch.setenv("TWITCH_TOKEN_URL", fake.token_url)
-        started = runs.start_in_background()
-        run = wait_for(lambda: ScrapeRun.objects.filter(phase="identify").first())
-        os.kill(started.pid, signal.SIGKILL)
-        wait_for(lambda: ScrapeLock.current() is None)  # reaped, so its pid is gone
+        yield fake
+
+
+def test_a_killed_scrape_shows_as_interrupted_and_another_may_start(login, client, slow_igdb):
+    login(Role.SUPER)
+    started = runs.start_in_background()
+    run = wait_for(lambda: ScrapeRun.objects.filter(phase="identify").first())
+    os.kill(started.pid, signal.SIGKILL)  # no chance to record anything
+    wait_for(lambda: ScrapeLock.current() is None)  # reaped, so its pid is gone
     run.refresh_from_db()
     assert run.status == "running" and run.shown_status == "interrupted"
     page = client.get(CHANGELIST).content.decode()
     assert "Last run: <strong>interrupted</strong>" in page and "Scan and scrape now" in page
+
+
+def test_a_scrape_stopped_with_sigterm_records_itself_as_interrupted(login, client, slow_igdb):
+    login(Role.SUPER)
+    started = runs.start_in_background()
+    wait_for(lambda: ScrapeRun.objects.filter(phase="identify").exists())
+    os.kill(started.pid, signal.SIGTERM)
+    run = wait_for(finished_run)
+    assert run.status == ScrapeRun.Status.INTERRUPTED and run.finished_at
+    assert run.summary.startswith("Scan finished: ")
+    wait_for(lambda: ScrapeLock.current() is None)
 
 
 @pytest.mark.parametrize("role", [Role.DEMO, Role.NORMAL])
