@@ -24,6 +24,9 @@ from django.utils import timezone
 
 from scraper.models import ScrapeLock, ScrapeRun, this_process
 
+# Logs of scrapes started from the admin kept in DATA_DIR/logs, newest first.
+KEEP_LOGS = 20
+
 # How often the command writes its progress to the database, at most.
 PROGRESS_EVERY = 1.0
 
@@ -79,6 +82,7 @@ def start_in_background(user=None) -> Started | ScrapeLock:
     try:
         logs = Path(settings.DATA_DIR) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        prune_logs(logs, KEEP_LOGS - 1)
         log = logs / f"scrape-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.log"
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "scrape"]
         command += ["--claimed-by", placeholder]
@@ -102,6 +106,12 @@ def start_in_background(user=None) -> Started | ScrapeLock:
     # Reap it when it ends, or a killed scrape would linger as a zombie that looks alive.
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     return Started(pid=process.pid, log=log)
+
+
+def prune_logs(folder: Path, keep: int) -> None:
+    """Delete all but the newest `keep` scrape logs (their names sort by time)."""
+    for old in sorted(folder.glob("scrape-*.log"), reverse=True)[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def latest() -> ScrapeRun | None:

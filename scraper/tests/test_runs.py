@@ -96,3 +96,11 @@ def test_progress_is_written_at_most_about_once_a_second(django_assert_max_num_q
             recorder.progress("write", done, 10_000)
     run = ScrapeRun.objects.get()
     assert (run.phase, run.done, run.total) == ("write", 10_000, 10_000)
+
+
+def test_only_the_newest_scrape_logs_are_kept(tmp_path):
+    names = [f"scrape-20260101-0000{n:02}-abcdef.log" for n in range(25)]
+    for name in [*names, "other.txt"]:
+        (tmp_path / name).write_text("x")
+    runs.prune_logs(tmp_path, 19)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[-19:], "other.txt"])
