@@ -1,11 +1,20 @@
 import itertools
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
 from catalog.models import Game, Rom
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the catalogue keeps its filter options there)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -63,3 +72,25 @@ def make_rom(db, make_game):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def fake_igdb_dataset():
+    from scraper.fake_igdb import build_dataset
+
+    return build_dataset(n_games=80, seed=7)
+
+
+@pytest.fixture
+def fake_igdb(fake_igdb_dataset, settings, tmp_path):
+    """The fake IGDB (a real HTTP server) with the IGDB settings and credentials pointing at it."""
+    from scraper.fake_igdb import FakeIGDB
+
+    with FakeIGDB(fake_igdb_dataset, latency=0.01) as server:
+        settings.IGDB_CLIENT_ID = server.client_id
+        settings.IGDB_SECRET_KEY = server.client_secret
+        settings.IGDB_API_URL = server.api_url
+        settings.TWITCH_TOKEN_URL = server.token_url
+        settings.IGDB_IMAGE_URL = server.image_url
+        settings.DATA_DIR = tmp_path / "data"
+        yield server

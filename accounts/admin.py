@@ -2,8 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.models import LoginFailure, Role, User
+from catalog.models import Favorite
 
 ROLE_FIELD_HELP = (
     "Demo browses only; normal also downloads and keeps favourites; super manages everything."
@@ -40,9 +43,42 @@ class RoleListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FavoriteInline(admin.TabularInline):
+    """A user's favourites, read-only: they are the user's own choice, made on the site."""
+
+    model = Favorite
+    fields = ["game_link", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "favourites"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("game")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="game")
+    def game_link(self, favorite):
+        return format_html(
+            '<a href="{}">{}</a> (<a href="{}">on the site</a>)',
+            reverse("admin:catalog_game_change", args=[favorite.game_id]),
+            favorite.game,
+            favorite.game.get_absolute_url(),
+        )
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeWithRoleForm
+    inlines = [FavoriteInline]
     add_form = UserCreationForm
     list_display = ["username", "email", "role_display", "is_active", "last_login"]
     list_filter = [RoleListFilter, "is_active", "is_superuser"]
@@ -64,6 +100,9 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []  # a new user has no favourites yet
 
     @admin.display(description="role")
     def role_display(self, obj):

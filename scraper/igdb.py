@@ -69,6 +69,14 @@ class Masked(str):
         return "'********'"
 
 
+# A manual search (the admin's "Match manually"): what matching scores, plus what a person
+# needs to tell records apart: platform names and the cover.
+CANDIDATE_FIELDS = (
+    "name,alternative_names.name,first_release_date,platforms.name,platforms.abbreviation,"
+    "game_type,version_parent,release_dates.y,release_dates.platform,cover.image_id"
+)
+
+
 class IGDBError(Exception):
     """A failed IGDB call. permanent: retrying will not help (bad credentials, a bad query)."""
 
@@ -327,6 +335,15 @@ class IGDBClient:
             for title in titles
         ]
         return await self.multiquery(blocks)
+
+    async def search_candidates(self, title: str, limit: int = 20) -> list[dict]:
+        """One search for a person choosing by hand: DOS and PC records with platform names and
+        covers (CANDIDATE_FIELDS)."""
+        return await self.post(
+            "games",
+            f'fields {CANDIDATE_FIELDS}; search "{search_query(title)}"; '
+            f"where platforms = ({DOS},{PC}); limit {int(limit)};",
+        )
 
     async def games_by_id(self, ids: list[int], fields: str = IMPORT_FIELDS) -> list[dict]:
         """Full records for up to 500 ids in one request."""

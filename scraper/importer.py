@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import models as m
+from catalog.pagecache import bump as bump_catalogue_version
 
 # (record key, model, Game many-to-many field)
 LOOKUPS = [
@@ -79,17 +80,27 @@ def _release_date(record: dict):
         return None
 
 
-def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
+def save_matches(items: list[tuple[int, object, dict]], *, by_hand=False) -> dict[int, int]:
     """Store matched games: [(game pk, Match or None, IGDB record)].
 
     Returns {game pk: pk of the game now holding the record} (a duplicate merges into the game
-    that already has the IGDB id).
+    that already has the IGDB id). A game whose match was chosen by hand (match_locked) takes
+    only its own record (a refresh), unless this is a choice by hand too.
     """
     now = timezone.now()
     with transaction.atomic():
         by_record: dict[int, int] = {}
         merged: dict[int, int] = {}
-        wanted = [(pk, match, record) for pk, match, record in items]
+        # A scrape that started before a match was chosen by hand must not overwrite it.
+        locked = {} if by_hand else dict(
+            m.Game.objects.filter(pk__in=[pk for pk, _, _ in items], match_locked=True)
+            .values_list("pk", "igdb_id")
+        )  # fmt: skip
+        wanted = [
+            (pk, match, record)
+            for pk, match, record in items
+            if pk not in locked or locked[pk] == record["id"]
+        ]
         holders = dict(
             m.Game.objects.filter(igdb_id__in=[r["id"] for _, _, r in wanted])
             .exclude(pk__in=[pk for pk, _, _ in wanted])
@@ -182,6 +193,7 @@ def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
             for (g, name), comment in names.items()
         )
         _replace_images(keep)
+        bump_catalogue_version()
     return merged
 
 
@@ -225,10 +237,13 @@ def _replace_images(keep) -> None:
 
 
 def save_unmatched(items: list[tuple[int, object]]) -> None:
-    """Games with no confident match: keep their best candidates for review."""
+    """Games with no confident match: keep their best candidates for review.
+
+    A match chosen by hand (match_locked) stays, even when a refresh no longer finds its record.
+    """
     now = timezone.now()
     with transaction.atomic():
-        games = m.Game.objects.in_bulk([pk for pk, _ in items])
+        games = m.Game.objects.filter(match_locked=False).in_bulk([pk for pk, _ in items])
         for pk, match in items:
             if game := games.get(pk):
                 game.match_status = m.Game.MatchStatus.NO_MATCH
@@ -240,6 +255,7 @@ def save_unmatched(items: list[tuple[int, object]]) -> None:
             games.values(),
             ["match_status", "match_score", "match_candidates", "match_error", "scraped_at"],
         )
+        bump_catalogue_version()
 
 
 def save_failures(items: list[tuple[int, str]]) -> None:
@@ -254,3 +270,54 @@ def save_failures(items: list[tuple[int, str]]) -> None:
             m.Game.objects.filter(pk__in=pks).exclude(
                 match_status=m.Game.MatchStatus.MATCHED
             ).update(match_status=m.Game.MatchStatus.FAILED, match_error=reason, scraped_at=now)
+        bump_catalogue_version()
+
+
+def save_manual_match(game_id: int, record: dict) -> int:
+    """A match chosen by hand (the admin's "Match manually"): stored like any other, then locked
+    so that later scrapes keep it. Returns the pk of the game now holding the record: when
+    another game already has it, this game's files merge into that one."""
+    with transaction.atomic():
+        keeper = save_matches([(game_id, None, record)], by_hand=True).get(game_id, game_id)
+        # No score: nobody computed one, and the list's score column then reads as "by hand".
+        m.Game.objects.filter(pk=keeper).update(match_locked=True, match_score=None)
+    return keeper
+
+
+def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
+    """Drop the IGDB data of these games: back to "not matched yet" and unlocked, so the next
+    scrape looks them up again; or, with ignore, "do not match" and locked, so it never does.
+    The title goes back to the one read from the files. Returns the number of games changed."""
+    status = m.Game.MatchStatus.IGNORED if ignore else m.Game.MatchStatus.UNMATCHED
+    now = timezone.now()
+    with transaction.atomic():
+        games = m.Game.objects.in_bulk(game_ids)
+        ids = list(games)
+        parsed = {}
+        for game_id, title in (
+            m.Rom.objects.filter(game_id__in=ids)
+            .order_by("-path")
+            .values_list("game_id", "parsed_title")
+        ):
+            parsed[game_id] = title  # the last one wins: the first path in order
+        for game in games.values():
+            if parsed.get(game.pk):
+                game.set_title(parsed[game.pk])
+            game.igdb_id, game.igdb_url, game.cover = None, "", None
+            game.summary = game.storyline = ""
+            game.release_date = game.rating = game.aggregated_rating = None
+            game.rating_count = game.aggregated_rating_count = 0
+            game.match_status, game.match_score, game.match_locked = status, None, ignore
+            game.match_candidates, game.match_error = [], ""
+            game.updated_at = now
+        m.Game.objects.bulk_update(
+            games.values(),
+            [*(f for f in GAME_FIELDS if f != "scraped_at"), "cover", "match_locked"],
+        )
+        for _, _, field in LOOKUPS:
+            getattr(m.Game, field).through.objects.filter(game_id__in=ids).delete()
+        m.Involvement.objects.filter(game_id__in=ids).delete()
+        m.AlternativeName.objects.filter(game_id__in=ids).delete()
+        m.Image.objects.filter(game_id__in=ids).delete()
+        bump_catalogue_version()  # bulk writes send no signals
+    return len(ids)

@@ -2,12 +2,21 @@ import os
 import socket
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 # A lock whose holder has not shown a sign of life for this long is taken over (the holder is
 # on another host, or its process was killed). On the same host a dead process is seen at once.
 STALE_AFTER = timedelta(minutes=5)
+
+# The phases `scrape` reports progress for, as people read them.
+PHASE_LABELS = {
+    "walk": "Scanning folders",
+    "write": "Saving new files",
+    "identify": "Identifying on IGDB",
+    "images": "Downloading images",
+}
 
 
 def this_process() -> str:
@@ -39,9 +48,15 @@ class ScrapeLock(models.Model):
         return f"{self.name} held by {self.holder or 'nobody'}"
 
     @classmethod
-    def acquire(cls, holder: str, name: str = "scrape") -> "ScrapeLock | None":
-        """Take the lock; returns None on success, or the lock as another process holds it."""
+    def acquire(
+        cls, holder: str, name: str = "scrape", *, claimed_by: str = ""
+    ) -> "ScrapeLock | None":
+        """Take the lock; returns None on success, or the lock as another process holds it.
+
+        claimed_by: a lock held under this placeholder (taken for us by the admin before it
+        started this process, see scraper/runs.py) counts as ours."""
         now = timezone.now()
+        ours = {holder, claimed_by} - {""}
         for _ in range(2):
             try:
                 with transaction.atomic():
@@ -49,7 +64,7 @@ class ScrapeLock(models.Model):
                         name=name,
                         defaults={"holder": holder, "acquired_at": now, "heartbeat_at": now},
                     )
-                    if created or lock.holder == holder or lock.is_free(now):
+                    if created or lock.holder in ours or lock.is_free(now):
                         lock.holder, lock.acquired_at, lock.heartbeat_at = holder, now, now
                         lock.save()
                         return None
@@ -71,5 +86,83 @@ class ScrapeLock(models.Model):
         cls.objects.filter(name=name, holder=holder).update(heartbeat_at=timezone.now())
 
     @classmethod
+    def hand_over(cls, holder: str, to: str, name: str = "scrape") -> None:
+        """Pass a lock held under a placeholder to the process started to use it."""
+        cls.objects.filter(name=name, holder=holder).update(holder=to, heartbeat_at=timezone.now())
+
+    @classmethod
+    def current(cls, name: str = "scrape") -> "ScrapeLock | None":
+        """The lock while someone holds it, else None."""
+        lock = cls.objects.filter(name=name).first()
+        return None if lock is None or lock.is_free() else lock
+
+    @classmethod
     def release(cls, holder: str, name: str = "scrape") -> None:
         cls.objects.filter(name=name, holder=holder).update(holder="")
+
+
+class ScrapeRunQuerySet(models.QuerySet):
+    def running(self):
+        return self.filter(status=ScrapeRun.Status.RUNNING)
+
+
+class ScrapeRun(models.Model):
+    """One `scrape`, from the command line or the admin, recorded by the command itself."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        INTERRUPTED = "interrupted", "interrupted"
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    phase = models.CharField(max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    holder = models.CharField(max_length=255, help_text="host:pid of the scrape process")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="who started it from the admin; empty for the command line",
+    )
+
+    objects = ScrapeRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        permissions = [("start_scrape", "Can start a scrape from the admin")]
+        indexes = [
+            # The admin's "latest run" and the changelist: newest first.
+            models.Index(fields=["-started_at"], name="scraperun_started_idx"),
+        ]
+
+    def __str__(self):
+        return f"scrape of {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def shown_status(self) -> str:
+        """The status, with a run whose process died (killed, power cut) shown as interrupted:
+        it still says running, but the lock is no longer held by its process."""
+        if self.status != self.Status.RUNNING:
+            return self.status
+        lock = ScrapeLock.current()
+        if lock is None or lock.holder != self.holder:
+            return self.Status.INTERRUPTED
+        return self.status
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS.get(self.phase, self.phase)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(100 * self.done / self.total))

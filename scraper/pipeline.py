@@ -19,6 +19,10 @@ from scraper.identify import FAILED, MATCHED, NO_MATCH, Job, Result, identify
 from scraper.igdb import IGDBClient, IGDBError
 
 _DONE = object()
+# A matched game is tens of rows (genres, companies, names, images) and bulk_update's CASE grows
+# with the batch: at most this many games per transaction keeps each well under a second, so
+# the web server's own writes (sessions, favourites) never wait long behind a scrape.
+GAMES_PER_TRANSACTION = 25
 
 
 @dataclass
@@ -68,12 +72,14 @@ def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
 
 
 def save(results: list[Result], report: MetadataReport) -> None:
-    """Write one batch: at most one transaction per kind of result."""
+    """Write one batch: one transaction per kind of result, and per GAMES_PER_TRANSACTION
+    matched games."""
     matched = [(r.job.game_id, r.match, r.record) for r in results if r.kind == MATCHED]
     unmatched = [(r.job.game_id, r.match) for r in results if r.kind == NO_MATCH]
     failed = [(r.job.game_id, r.error) for r in results if r.kind == FAILED]
-    if matched:
-        report.merged += len(importer.save_matches(matched))
+    for start in range(0, len(matched), GAMES_PER_TRANSACTION):
+        chunk = matched[start : start + GAMES_PER_TRANSACTION]
+        report.merged += len(importer.save_matches(chunk))
     if unmatched:
         importer.save_unmatched(unmatched)
     if failed:

@@ -49,3 +49,17 @@ def test_a_heartbeat_keeps_a_lock_fresh():
     ScrapeLock.objects.filter(name="scrape").update(heartbeat_at=old)
     ScrapeLock.heartbeat("elsewhere:42")
     assert ScrapeLock.acquire(f"{HOST}:1") is not None
+
+
+def test_a_lock_claimed_for_a_process_about_to_start_is_taken_by_that_process_only():
+    assert ScrapeLock.acquire("web:1:token") is None
+    assert ScrapeLock.acquire(f"{HOST}:2") is not None  # anyone else is refused
+    assert ScrapeLock.acquire(f"{HOST}:3", claimed_by="web:1:token") is None
+    assert ScrapeLock.objects.get().holder == f"{HOST}:3"
+
+
+def test_a_handed_over_lock_is_free_as_soon_as_its_new_holder_dies():
+    ScrapeLock.acquire("web:1:token")
+    ScrapeLock.hand_over("web:1:token", f"{HOST}:{dead_pid()}")
+    assert ScrapeLock.current() is None
+    assert ScrapeLock.acquire(f"{HOST}:1") is None

@@ -1,3 +1,4 @@
+import argparse
 import signal
 import time
 from pathlib import Path
@@ -6,17 +7,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
-from scraper import images, pipeline
+from scraper import images, pipeline, runs
 from scraper.identify import MATCHED, NO_MATCH
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
-from scraper.models import ScrapeLock, this_process
+from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
 
-LABELS = {
-    "walk": "Scanning folders",
-    "write": "Saving new files",
-    "identify": "Identifying on IGDB",
-}
+LABELS = PHASE_LABELS
 
 
 class Progress:
@@ -106,6 +103,9 @@ class Command(BaseCommand):
             action="store_true",
             help="skip the scan and print the matches IGDB would give; write nothing",
         )
+        # Set by the admin's "Scan and scrape now" (scraper/runs.py), not meant for people.
+        parser.add_argument("--claimed-by", default="", help=argparse.SUPPRESS)
+        parser.add_argument("--triggered-by", type=int, help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if not 1 <= options["concurrency"] <= 8:
@@ -118,8 +118,9 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.")
         self.verbosity = options["verbosity"]
         self.progress = Progress(self.stdout, self.verbosity >= 1)
+        self.recorder = None
         me = this_process()
-        held = ScrapeLock.acquire(me)
+        held = ScrapeLock.acquire(me, claimed_by=options["claimed_by"])
         if held is not None:
             raise CommandError(
                 f"Another scrape is running ({held.holder}, started "
@@ -129,7 +130,10 @@ class Command(BaseCommand):
         previous = signal.getsignal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, _raise_interrupt)
         self._last_beat = time.monotonic()
+        status, error = ScrapeRun.Status.FAILED, ""
         try:
+            if not options["dry_run"]:  # a dry run writes nothing, not even its record
+                self.recorder = runs.Recorder(me, options["triggered_by"])
             if options["dry_run"]:
                 self.say("Dry run: the folders are not scanned and nothing is written.")
             else:
@@ -138,20 +142,40 @@ class Command(BaseCommand):
                 self.identify(options)
             if options["images"] and not options["dry_run"]:
                 self.download_images(options)
+            status = ScrapeRun.Status.SUCCEEDED
         except KeyboardInterrupt:
+            status = ScrapeRun.Status.INTERRUPTED
             raise CommandError(
                 "Interrupted: what was saved is kept; run scrape again to continue.", returncode=130
             ) from None
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+            raise
         finally:
             signal.signal(signal.SIGTERM, previous)
-            ScrapeLock.release(me)
+            try:
+                if self.recorder:
+                    self.recorder.finish(status, error)
+            finally:
+                ScrapeLock.release(me)
 
-    def say(self, message):
+    def say(self, message, keep=False):
+        """Print a message; with keep, also add it to the run's summary."""
         if self.verbosity >= 1:
             self.stdout.write(message)
+        if keep and self.recorder:
+            self.recorder.note(message)
+
+    def report(self, styled_label, label, rest):
+        """A phase's summary: printed, and kept in the run's record."""
+        self.say(styled_label + rest)
+        if self.recorder:
+            self.recorder.note(label + rest)
 
     def on_progress(self, phase, done, total):
         self.progress(phase, done, total)
+        if self.recorder:
+            self.recorder.progress(phase, done, total)
         if time.monotonic() - self._last_beat > 10:
             ScrapeLock.heartbeat(this_process())
             self._last_beat = time.monotonic()
@@ -162,7 +186,8 @@ class Command(BaseCommand):
             self.say(
                 "ROM_DIRS is not set: nothing to scan. Set ROM_DIRS=/path/to/games "
                 f"(comma-separated) in {config.config_file()} or .env, or pass folders: "
-                "manage.py scrape /path/to/games"
+                "manage.py scrape /path/to/games",
+                keep=True,
             )
             return
         for folder in folders:
@@ -184,12 +209,13 @@ class Command(BaseCommand):
             on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
             on_progress=self.on_progress,
         ).run()
-        self.say(
-            self.style.SUCCESS("Scan finished")
-            + f": {report.seen:,} files seen, {report.new:,} new, {report.changed:,} changed,"
+        self.report(
+            self.style.SUCCESS("Scan finished"),
+            "Scan finished",
+            f": {report.seen:,} files seen, {report.new:,} new, {report.changed:,} changed,"
             f" {report.missing:,} missing, {report.reappeared:,} reappeared,"
             f" {report.renamed:,} renamed, {report.errors:,} errors,"
-            f" {report.games_created:,} new games, in {report.elapsed:.1f} s"
+            f" {report.games_created:,} new games, in {report.elapsed:.1f} s",
         )
 
     def identify(self, options):
@@ -197,14 +223,15 @@ class Command(BaseCommand):
             self.say(
                 "IGDB metadata is off: set IGDB_CLIENT_ID and IGDB_SECRET_KEY (a Twitch "
                 "application, https://dev.twitch.tv/console/apps) in "
-                f"{config.config_file()} or .env to identify games."
+                f"{config.config_file()} or .env to identify games.",
+                keep=True,
             )
             return
         jobs = pipeline.select_jobs(
             refresh=options["refresh"], retry=options["retry"], limit=options["limit"]
         )
         if not jobs:
-            self.say("IGDB: every game is identified already; nothing to look up.")
+            self.say("IGDB: every game is identified already; nothing to look up.", keep=True)
             return
         self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
         client = IGDBClient(
@@ -226,13 +253,14 @@ class Command(BaseCommand):
             )
         except IGDBError as exc:
             raise CommandError(f"IGDB: {exc}") from None
-        self.say(
-            self.style.SUCCESS("IGDB finished")
-            + f": {report.matched:,} matched, {report.unmatched:,} unmatched,"
+        self.report(
+            self.style.SUCCESS("IGDB finished"),
+            "IGDB finished",
+            f": {report.matched:,} matched, {report.unmatched:,} unmatched,"
             f" {report.failed:,} failed, {report.merged:,} merged into games already known;"
             f" {report.requests:,} requests sent, {report.responses_429:,} 429s received,"
             f" {report.retries:,} retries, in {report.elapsed:.1f} s"
-            f" ({report.games_per_second:.1f} games/s)"
+            f" ({report.games_per_second:.1f} games/s)",
         )
         if report.failed:
             self.stderr.write(
@@ -247,9 +275,10 @@ class Command(BaseCommand):
             on_error=lambda message: self.stderr.write(f"image: {message}"),
             on_progress=self.on_progress,
         )
-        self.say(
-            self.style.SUCCESS("Images")
-            + f": {report.downloaded:,} downloaded, {report.failed:,} failed"
+        self.report(
+            self.style.SUCCESS("Images"),
+            "Images",
+            f": {report.downloaded:,} downloaded, {report.failed:,} failed",
         )
         if report.interrupted:
             raise KeyboardInterrupt

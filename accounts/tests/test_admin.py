@@ -1,0 +1,77 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from catalog.models import Favorite
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, super_user):
+    client.force_login(super_user)
+    return client
+
+
+def test_super_user_creates_a_user_with_a_role_in_one_form(admin_client):
+    response = admin_client.get(reverse("admin:accounts_user_add"))
+    assert 'name="role"' in response.content.decode()
+    assert not response.context["inline_admin_formsets"]  # no favourites yet: no inline
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "alice",
+            "role": "normal",
+            "password1": "a-long-enough-pass-9",
+            "password2": "a-long-enough-pass-9",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alice = User.objects.get(username="alice")
+    assert alice.role == "normal" and not alice.is_staff
+    assert alice.has_perm("catalog.download_rom")
+
+
+def test_a_user_made_super_in_the_admin_can_use_the_admin(admin_client):
+    admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "bob", "role": "super", "password1": "a-long-enough-pass-9",
+         "password2": "a-long-enough-pass-9", "usable_password": "true"},
+    )  # fmt: skip
+    bob = User.objects.get(username="bob")
+    assert bob.role == "super" and bob.is_staff
+    assert bob.has_perm("catalog.change_game")
+
+
+def test_user_list_shows_and_filters_by_role(admin_client, demo_user, normal_user):
+    response = admin_client.get(reverse("admin:accounts_user_changelist"))
+    assert b">demo<" in response.content and b">normal<" in response.content
+    response = admin_client.get(reverse("admin:accounts_user_changelist"), {"role": "demo"})
+    assert response.status_code == 200
+    assert b">demo<" in response.content
+    assert b">normal<" not in response.content
+
+
+def test_user_page_lists_their_favourites_with_links_to_the_games(
+    admin_client, normal_user, demo_user, make_game
+):
+    keen, doom = make_game("Commander Keen", 1990), make_game("Doom", 1993)
+    Favorite.objects.create(user=normal_user, game=keen)
+    Favorite.objects.create(user=demo_user, game=doom)
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[normal_user.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("admin:catalog_game_change", args=[keen.pk]) in html
+    assert keen.get_absolute_url() in html
+    assert reverse("admin:catalog_game_change", args=[doom.pk]) not in html  # someone else's
+
+
+def test_favourites_on_the_user_page_are_read_only(admin_client, normal_user, make_game):
+    Favorite.objects.create(user=normal_user, game=make_game())
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[normal_user.pk]))
+    html = response.content.decode()
+    assert 'id="favorites-heading"' in html and "Favourites" in html
+    assert 'name="favorites-0-DELETE"' not in html  # no removing
+    assert "favorites-__prefix__" not in html  # no adding
+    assert 'name="favorites-0-game"' not in html  # no changing

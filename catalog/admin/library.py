@@ -1,0 +1,64 @@
+"""The other catalog models: IGDB lookups, files, favourites, names, companies, images."""
+
+from django.contrib import admin
+
+from catalog import models
+
+
+@admin.register(
+    models.Genre,
+    models.Theme,
+    models.Keyword,
+    models.GameMode,
+    models.PlayerPerspective,
+    models.Franchise,
+    models.Collection,
+    models.Company,
+)
+class LookupAdmin(admin.ModelAdmin):
+    list_display = ["name", "igdb_id", "slug"]
+    search_fields = ["name", "slug"]
+    ordering = ["name"]
+
+
+@admin.register(models.Rom)
+class RomAdmin(admin.ModelAdmin):
+    list_display = ["filename", "game", "size", "parsed_year", "missing_since"]
+    list_filter = [("missing_since", admin.EmptyFieldListFilter)]
+    search_fields = ["path", "parsed_title", "sha1", "md5", "crc32"]
+    raw_id_fields = ["game"]
+    readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False
+
+
+@admin.register(models.Favorite)
+class FavoriteAdmin(admin.ModelAdmin):
+    list_display = ["user", "game", "created_at"]
+    list_filter = ["user"]
+    search_fields = ["user__username", "game__title"]
+    raw_id_fields = ["game"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.AlternativeName)
+class AlternativeNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "game", "comment"]
+    search_fields = ["name", "game__title"]
+    raw_id_fields = ["game"]
+
+
+@admin.register(models.Involvement)
+class InvolvementAdmin(admin.ModelAdmin):
+    list_display = ["game", "company", "developer", "publisher", "porting", "supporting"]
+    list_filter = ["developer", "publisher", "porting"]
+    search_fields = ["game__title", "company__name"]
+    raw_id_fields = ["game"]
+    autocomplete_fields = ["company"]
+
+
+@admin.register(models.Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["image_id", "kind", "game", "position"]
+    list_filter = ["kind"]
+    search_fields = ["image_id", "game__title"]
+    raw_id_fields = ["game"]

@@ -1,0 +1,81 @@
+"""The admin's "Match manually" in a real browser, against the live server and the fake IGDB.
+
+Chromium, the log-in helper and the screenshots folder are test_browser.py's.
+"""
+
+import re
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import expect
+
+from accounts.roles import sync_roles
+from catalog.models import Game
+from catalog.tests.test_browser import browser, log_in, page, screenshot, users  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WOLF_DOS = 262516  # the fake's "Wolfenstein 3D" of 1992 on DOS; a 2007 PC re-release also exists
+
+
+@pytest.fixture
+def people(request):
+    # A transactional test flushes the database afterwards, role groups included.
+    sync_roles(apps)
+    return request.getfixturevalue("users")
+
+
+def test_super_user_matches_a_game_by_hand_from_the_game_list(
+    page,  # noqa: F811
+    people,
+    live_server,
+    fake_igdb,
+    make_rom,
+    make_game,
+):
+    wolf = make_game(title="Wolfenstein 3D", year=1992)
+    make_rom(game=wolf, path="/roms/WOLF3D.ZIP")
+    make_rom(game=make_game(title="Loom", year=1990), path="/roms/LOOM.ZIP")
+    # Searching and choosing wait on IGDB and the importer inside the request: on a loaded
+    # two-core machine that can take longer than the 5 s the catalogue's pages get.
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url, "super")
+
+    page.goto(live_server.url + "/admin/catalog/game/")
+    row = page.get_by_role("row").filter(has_text="Wolfenstein 3D")
+    expect(row).to_contain_text("Not matched yet")
+    expect(row.get_by_title("No cover")).to_be_visible()
+    screenshot(page, "admin-games")
+
+    row.get_by_role("link", name="Match manually").click()
+    expect(
+        page.get_by_role("heading", name="Match “Wolfenstein 3D (1992)” manually")
+    ).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Wolfenstein 3D")
+    expect(page.get_by_label("Year")).to_have_value("1992")
+    page.get_by_role("button", name="Search IGDB").click()
+
+    expect(page).to_have_url(re.compile(r"/match/\?q=Wolfenstein\+3D&year=1992$"))
+    candidates = page.locator("table.rv-candidates tbody tr")
+    expect(candidates.first).to_contain_text("Wolfenstein 3D")
+    expect(candidates.first).to_contain_text("DOS")
+    expect(candidates.nth(1)).to_contain_text("2007")
+    # The covers come from the fake IGDB's image server and really load.
+    page.wait_for_function(
+        "document.querySelector('table.rv-candidates img')?.naturalWidth > 0", timeout=5_000
+    )
+    screenshot(page, "admin-match")
+
+    page.get_by_role("button", name=f"Choose Wolfenstein 3D (1992), IGDB {WOLF_DOS}").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/catalog/game/{wolf.pk}/change/")
+    expect(page.locator(".messagelist")).to_contain_text("now matched to “Wolfenstein 3D (1992)”")
+    wolf.refresh_from_db()
+    assert (wolf.igdb_id, wolf.match_status, wolf.match_locked) == (WOLF_DOS, "matched", True)
+
+    page.goto(live_server.url + "/admin/catalog/game/")
+    row = page.get_by_role("row").filter(has_text="Wolfenstein 3D")
+    expect(row).to_contain_text("Matched (locked)")
+    expect(row).to_contain_text("by hand")
+    expect(row.get_by_role("img", name="Cover of Wolfenstein 3D")).to_be_visible()
+    screenshot(page, "admin-games-matched")
+    assert Game.objects.filter(match_locked=True).count() == 1
