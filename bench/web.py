@@ -4,8 +4,8 @@
 
 In-process (Django test Client, logged in as a normal user, the page cache off so that every
 page is rendered): the most SQL queries any request of each URL kind makes (budget <= 8) and
-p50/p95 server time (budget p95 <= 50 ms). Then gunicorn as `make serve` starts it (2 workers,
-4 threads) under wrk: requests/s of the catalogue against a trivial view on the same server
+p50/p95 server time (budget p95 <= 50 ms). Then gunicorn, with gunicorn.conf.py as `make serve`
+starts it, under wrk: requests/s of the catalogue against a trivial view on the same server
 (budget >= 50%). The trivial view (bench/baseline_urls.py) does what every page must: load the
 session and the user, check the permission to browse; the anonymous /healthz (one SELECT 1, no
 session) is printed beside it for reference. wrk asks for one URL again and again, so with the
@@ -14,137 +14,23 @@ measures a page rendered on every request, printed too. Exits 1 when a budget is
 """
 
 import argparse
-import http.client
-import math
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from common import ROOT, setup_django
+from common import ROOT, fetch, free_port, pct, seed, setup_django
 
 BENCH = Path(__file__).resolve().parent
 TRIVIAL = "/bench/trivial"  # bench/baseline_urls.py: log-in and permission check, then "ok"
 
 MAX_QUERIES, P95_MS, MIN_RATIO = 8, 50.0, 0.5
-SERVE = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]  # the Makefile's `serve`
-WORDS = (
-    "Space Dungeon Dragon Star Castle Knight Shadow Galaxy Warrior Lost Dark Crystal Iron Sky "
-    "Tank Ninja Pirate Wizard Robot Alien Empire Kingdom Island Fortress Racer Thunder Golden "
-    "Cyber Magic Secret Legend Storm Blood Night Fire Ice Steel Hero Raider Mission Tower"
-).split()
-SUFFIXES = ["", "", "", " II", " III", " 2", ": The Return", " Deluxe", " Gold"]
-
-
-def title_for(rng):
-    """Titles shaped like a DOS collection's; "Quest" occurs in about one in twelve."""
-    a, b = rng.sample(WORDS, 2)
-    shape = rng.choices([f"{a} Quest", f"The {a} of {b}", a, f"{a} {b}"], [8, 22, 15, 55])[0]
-    return shape + rng.choice(SUFFIXES)
-
-
-def seed(games_wanted, rng):
-    """The library and a normal user with ~200 favourites: (user, game ids, genre ids)."""
-    from django.db import transaction
-    from django.db.models import OuterRef, Subquery
-
-    from accounts.models import Role, User
-    from catalog.models import (
-        AlternativeName,
-        Company,
-        Favorite,
-        Game,
-        Genre,
-        Image,
-        Involvement,
-        Rom,
-        Theme,
-    )
-    from scraper.bulk import insert_rows
-
-    with transaction.atomic():
-        genres, themes = (
-            model.objects.bulk_create(
-                model(igdb_id=i + 1, name=f"{model.__name__} {w}", slug=w.lower())
-                for i, w in enumerate(WORDS[:count])
-            )
-            for model, count in ((Genre, 25), (Theme, 15))
-        )
-        companies = Company.objects.bulk_create(
-            (Company(igdb_id=i + 1, name=f"{rng.choice(WORDS)} Soft {i}") for i in range(800)),
-            batch_size=500,
-        )
-        statuses = ["matched"] * 85 + ["unmatched"] * 8 + ["no_match"] * 5 + ["failed"] * 2
-        rows = []
-        for i in range(games_wanted):
-            title, sort_title, slug = Game.title_fields(title_for(rng))
-            year = rng.randint(1981, 1999) if rng.random() < 0.9 else None
-            status = rng.choice(statuses)
-            matched = status == "matched"
-            rows.append(
-                (
-                    *(title, sort_title, slug, year, sort_title, status),
-                    10_000 + i if matched else None,
-                    date(rng.randint(1981, 1999), rng.randint(1, 12), 1) if matched else None,
-                    round(rng.uniform(30, 95), 1) if matched else None,
-                    rng.randint(0, 400),
-                    f"A {title} summary. " * 8 if matched else "",
-                )
-            )
-        cols = ["title", "sort_title", "slug", "year", "match_key", "match_status", "igdb_id"]
-        cols += ["release_date", "rating", "rating_count", "summary"]
-        ids = insert_rows(Game, cols, rows, return_ids=True)
-        matched = [pk for pk, row in zip(ids, rows, strict=True) if row[5] == "matched"]
-
-        images = [(pk, "cover", f"co{pk:x}", 0) for pk in matched if rng.random() < 0.95]
-        images += [(pk, "screenshot", f"sc{pk:x}{n}", n) for pk in matched for n in range(2)]
-        insert_rows(Image, ["game_id", "kind", "image_id", "position"], images)
-        cover = Image.objects.filter(game=OuterRef("pk"), kind="cover").values("pk")[:1]
-        Game.objects.update(cover_id=Subquery(cover))
-
-        insert_rows(
-            Rom,
-            ["game_id", "path", "size", "mtime_ns", "parsed_title", "parsed_year"],
-            [
-                (pk, f"/roms/{pk % 50}/{row[0]} {pk} (Disk {d}).zip", 2**20 * d, 0, row[0], row[3])
-                for pk, row in zip(ids, rows, strict=True)
-                for d in (1, 2, 3)
-            ],
-        )
-        for through, field, pool in (
-            (Game.genres.through, "genre_id", genres),
-            (Game.themes.through, "theme_id", themes),
-        ):
-            links = [(pk, o.pk) for pk in matched for o in rng.sample(pool, rng.randint(1, 3))]
-            insert_rows(through, ["game_id", field], links)
-        involvements = []
-        for pk in matched:
-            dev, pub = rng.sample(companies, 2)
-            involvements.append((pk, dev.pk, True, rng.random() < 0.4))
-            involvements.append((pk, pub.pk, False, True))
-        insert_rows(Involvement, ["game_id", "company_id", "developer", "publisher"], involvements)
-        renamed = rng.sample(matched, len(matched) // 4)
-        alt = [(pk, f"{rng.choice(WORDS)} Alt {pk}", "") for pk in renamed]
-        insert_rows(AlternativeName, ["game_id", "name", "comment"], alt)
-
-        user = User.objects.create_user(username="bench")
-        user.set_role(Role.NORMAL)
-        liked = rng.sample(ids, min(200, len(ids)))
-        insert_rows(Favorite, ["user_id", "game_id"], [(user.pk, pk) for pk in liked])
-    return user, ids, [g.pk for g in genres]
-
-
-def pct(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def in_process(user, urls, rounds):
@@ -171,22 +57,6 @@ def in_process(user, urls, rounds):
             assert response.status_code == 200
         results[kind] = (most, times)
     return results
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(port, path, cookie):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path, headers={"Cookie": cookie})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def wrk(port, path, cookie, duration):
@@ -230,8 +100,8 @@ def throughput(work, user, duration, paths, **extra_env):
     log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed in finally
     server = subprocess.Popen(
         [
-            *(str(ROOT / ".venv/bin/gunicorn"), "romvault.wsgi", "--pythonpath", str(BENCH)),
-            *("--bind", f"127.0.0.1:{port}", *SERVE),
+            *(str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")),
+            *("romvault.wsgi", "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}"),
         ],
         cwd=ROOT,
         env=env,
@@ -328,7 +198,7 @@ def main() -> int:
         served[path][0] for path in ("/healthz", TRIVIAL, "/", "/ (no cache)")
     )
     ratio = catalogue / trivial
-    print(f"\ngunicorn --workers 2 --threads 4; wrk -t2 -c16 -d{args.duration}s")
+    print(f"\ngunicorn -c gunicorn.conf.py; wrk -t2 -c16 -d{args.duration}s")
     bad = 0
     for path, (rps, p50, p99, failed) in served.items():
         bad += failed
