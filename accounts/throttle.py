@@ -8,10 +8,10 @@ account, each further failure answers a second late. A successful login clears t
 failures (not the address's).
 
 Failures are rows of accounts.LoginFailure (see there for why not the cache). The address is
-REMOTE_ADDR only. X-Forwarded-For is never read here: any client can send one, and trusting it
-would let an attacker pick a fresh address for every guess. Behind a reverse proxy, REMOTE_ADDR
-is the proxy's own address unless the proxy hands over the client's in a way the server trusts
-(gunicorn: the PROXY protocol, `--proxy-protocol` with `--proxy-allow-from`); otherwise every
+REMOTE_ADDR, unless REMOTE_ADDR is one of settings.TRUSTED_PROXIES: then it is the last address
+in X-Forwarded-For that is not a trusted proxy (the one the outermost trusted proxy saw). From
+anyone else X-Forwarded-For is ignored: any client can send one, and trusting it would let an
+attacker pick a fresh address for every guess. Behind a proxy left out of TRUSTED_PROXIES, every
 client shares the proxy's count, and 20 failures anywhere lock the login for everyone.
 """
 
@@ -21,6 +21,7 @@ import time
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -38,9 +39,21 @@ THROTTLED = "throttled"  # the ValidationError code; the login view answers 429 
 sleep = time.sleep  # tests replace it
 
 
+def _remote_address(request) -> str:
+    raw = (request.META.get("REMOTE_ADDR") or "").strip()
+    trusted = set(settings.TRUSTED_PROXIES)
+    if raw not in trusted:
+        return raw
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):  # the right end was written by our own proxies
+        if hop and hop not in trusted:
+            return hop
+    return raw
+
+
 def client_address(request) -> str:
-    """REMOTE_ADDR; an IPv6 address counts as its /64, the block one client usually holds."""
-    raw = (request.META.get("REMOTE_ADDR") or "").strip() if request is not None else ""
+    """The client's address; an IPv6 address counts as its /64, the block one client holds."""
+    raw = _remote_address(request) if request is not None else ""
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -4,6 +4,7 @@ Precedence: the process environment, then `.env` in the project root, then
 `$XDG_CONFIG_HOME/romvault/romvault.env` (written by `make run` and `manage.py setup`).
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -86,6 +87,17 @@ if _proxy_header:
             f"not {_proxy_header!r}."
         )
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Addresses of reverse proxies in front of romvault. A request from one of them is counted (login
+# throttling) by the client address it appends to X-Forwarded-For; from anywhere else that
+# header is ignored, since any client can send one.
+TRUSTED_PROXIES = _list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_address(_proxy)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses such as 127.0.0.1, not {_proxy!r}."
+        ) from None
 SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, 0, 63_072_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading is hard to undo (hstspreload.org), so it is the owner's explicit choice.

@@ -115,6 +115,25 @@ def test_forwarded_for_headers_are_not_trusted(client, user):
     assert log_in(client, "alice", PASSWORD, address="203.0.113.9").status_code == 429
 
 
+def test_behind_a_trusted_proxy_each_client_counts_apart(client, user, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    for n in range(20):
+        client.post(
+            reverse("accounts:login"),
+            {"username": f"guess{n}", "password": "x"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.9, 198.51.100.{n}",  # the left one is the client's lie
+        )
+        assert LoginFailure.objects.filter(address=f"198.51.100.{n}").exists()
+    ok = client.post(
+        reverse("accounts:login"),
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+    assert ok.status_code == 302
+
+
 def test_the_lock_lifts_fifteen_minutes_after_the_last_failure(client, user):
     fail(client, 5)
     LoginFailure.objects.update(at=timezone.now() - timedelta(minutes=14))
