@@ -64,7 +64,7 @@ def test_a_name_with_any_visible_character_keeps_a_title(name):
 
 @settings(max_examples=200, deadline=None)
 @given(NAMES)
-def test_a_title_has_no_surrounding_or_doubled_whitespace(name):
+def test_a_title_has_no_surrounding_whitespace(name):
     title = _parse(name).title
     assert title == title.strip()
 
