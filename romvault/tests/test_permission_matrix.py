@@ -179,13 +179,13 @@ def client_for(role, world):
     return client
 
 
-def request(client, method, path):
+def request(client, method, path, data=None):
     """GET, or POST with a valid CSRF token the way a browser sends it (cookie + header)."""
     if method == "GET":
         return client.get(path)
     token = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
     client.cookies["csrftoken"] = token
-    return client.post(path, {}, HTTP_X_CSRFTOKEN=token)
+    return client.post(path, data or {}, HTTP_X_CSRFTOKEN=token)
 
 
 def check(response, expected, where) -> list[str]:
@@ -295,6 +295,34 @@ def test_every_admin_url_is_for_super_users_only(world):
             else:
                 problems += check(response, ADMIN_LOGIN, where)
     assert not problems, "\n".join(problems)
+
+
+def test_no_admin_url_accepts_a_post_from_anyone_but_staff(world):
+    """Delete, change, add, actions, and views yet to come: a valid CSRF token is not enough."""
+    before = count_rows()
+    problems = []
+    # Refused before any view runs, so no session changes: one client per role will do.
+    clients = {role: client_for(role, world) for role in ("anonymous", "demo", "normal")}
+    for name, route in ADMIN:
+        path = admin_path(route, world)
+        for role, client in clients.items():
+            # The POST carries what a delete confirmation sends, so a hole would show.
+            response = request(client, "POST", path, {"post": "yes"})
+            where = f"{role} POST {path} ({name or 'unnamed'})"
+            if name == "admin:login":  # the login form itself: "not a staff account"
+                problems += check(response, 200, where)
+            elif name == "admin:logout":  # sends a non-staff visitor to the admin index
+                problems += check(response, 302, where)
+            else:
+                problems += check(response, ADMIN_LOGIN, where)
+    assert not problems, "\n".join(problems)
+    assert count_rows() == before
+
+
+def count_rows():
+    return {
+        m.__name__: m._default_manager.count() for m in apps.get_app_config("catalog").get_models()
+    }
 
 
 def test_super_role_is_staff_and_admin_exists(world):
