@@ -1,22 +1,40 @@
-# romvault: gunicorn serving the catalogue. Data in /data, ROM folders mounted read-only at /roms.
-FROM python:3.11-slim AS build
-WORKDIR /app
-COPY requirements.txt .
-RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r requirements.txt
+# romvault: gunicorn serving the catalogue.
+#   data (SQLite database, config file with the SECRET_KEY, images): the /data volume
+#   ROM folders: mount them read-only under /roms (ROM_DIRS=/roms by default)
+# README, "Docker", has the commands; docker-compose.yml adds PostgreSQL.
 
-FROM python:3.11-slim
-RUN useradd --create-home --uid 1000 romvault
+# Build stage: the runtime requirements (no test or lint tools) in a venv copied below.
+FROM python:3.12.8-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+COPY requirements.txt /tmp/requirements.txt
+RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+
+FROM python:3.12.8-slim-bookworm
+RUN groupadd --gid 1000 romvault \
+    && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin romvault
 COPY --from=build /venv /venv
 WORKDIR /app
+# The code stays owned by root: the app user can read it, not change it.
 COPY . .
 ENV PATH="/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data \
+    XDG_DATA_HOME=/data \
+    XDG_CONFIG_HOME=/data/config \
     ROM_DIRS=/roms \
-    STATIC_ROOT=/app/staticfiles
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /data && chown romvault /data
-USER romvault
+    STATIC_ROOT=/app/staticfiles \
+    BIND=0.0.0.0:8000
+# Hashed, compressed static files, built once here. The settings need a SECRET_KEY to load: a
+# throwaway one for this step only (the real one is made at first start, on the data volume).
+RUN SECRET_KEY=collectstatic-only-not-used-at-run-time \
+    python manage.py collectstatic --noinput --verbosity 0 \
+    && rm -rf /data && mkdir -p /data /roms && chown 1000:1000 /data
+USER 1000:1000
+# /roms is no VOLUME: an unmounted one would be an empty writable volume; bind-mount yours :ro.
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn romvault.wsgi --bind 0.0.0.0:8000 --workers 2 --threads 4 --access-logfile -"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py"]
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "romvault.wsgi"]

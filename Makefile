@@ -7,9 +7,11 @@ PORT ?= 8000
 
 .PHONY: install browser-deps run serve test lint format clean css
 
-$(VENV)/.installed: requirements.txt
+# The development venv gets the runtime pins plus the test and lint tools; the Docker image
+# installs requirements.txt only.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 # Every target that sets up also makes sure a SECRET_KEY exists (in the XDG config file), so
@@ -20,12 +22,14 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createadmin
-	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py scrape
 	$(MAKE) serve
 
+# gunicorn.conf.py holds the worker model; HOST and PORT say where to listen. collectstatic
+# first: pages link to the hashed file names it writes.
 serve: install
-	$(VENV)/bin/gunicorn romvault.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
 browser-deps:
@@ -47,6 +51,7 @@ test: install browser-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -1,11 +1,20 @@
 import itertools
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
 from catalog.models import Game, Rom
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the catalogue keeps its filter options there)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "catalog"
+
+    def ready(self):
+        from catalog import pagecache
+
+        pagecache.connect_signals()

@@ -65,23 +65,32 @@ def load_environment() -> None:
         os.environ.setdefault(key, value)
 
 
-def write_config_values(path: Path, updates: dict[str, str]) -> None:
-    """Set keys in an env file, keeping its other lines; the file is private (0600)."""
+def write_config_values(path: Path, updates: dict[str, str], remove=()) -> None:
+    """Set keys in an env file (and drop those in `remove`), keeping its other lines; the file
+    is private (0600)."""
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     pending = dict(updates)
     out = []
     for line in lines:
         key = line.partition("=")[0].removeprefix("export ").strip()
-        if "=" in line and key in pending:
-            out.append(f"{key}={pending.pop(key)}")
-        else:
+        if "=" not in line or (key not in updates and key not in remove):
             out.append(line)
+        elif key in pending:
+            out.append(f"{key}={pending.pop(key)}")
+        # else: a later duplicate of a key set or removed here; the last one would win
     out += [f"{key}={value}" for key, value in pending.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(out) + "\n")
-    os.chmod(path, 0o600)
+    # A private temporary file renamed over the old one: never a half-written file of secrets.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in out))
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def ensure_secret_key() -> str:

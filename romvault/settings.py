@@ -67,6 +67,44 @@ if not SECRET_KEY or SECRET_KEY.startswith(config.INSECURE_KEY_PREFIX):
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS") or ["localhost", "127.0.0.1", "[::1]"]
 CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS")
 
+# HTTPS (README, "Running it in production"). HTTPS=true says visitors reach the site over
+# https://, directly or through a proxy: cookies are then sent over HTTPS only, plain HTTP is
+# redirected and browsers are told (HSTS) to use HTTPS from then on.
+HTTPS = _bool("HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# The proxy may redirect http:// itself; SECURE_SSL_REDIRECT=false then leaves it to the proxy.
+SECURE_SSL_REDIRECT = HTTPS and _bool("SECURE_SSL_REDIRECT", True)
+# The Docker health check asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a proxy that ends TLS, the app sees plain HTTP; the proxy's header (X-Forwarded-Proto:
+# https) says the visitor used HTTPS. Only set it when the proxy always sets or strips that header.
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+if _proxy_header:
+    if not _proxy_header.replace("-", "").isalnum():
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"not {_proxy_header!r}."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, 0, 63_072_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is hard to undo (hstspreload.org), so it is the owner's explicit choice.
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")  # "you have not set SECURE_HSTS_PRELOAD"
+if HTTPS and not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS.append("security.W008")  # the proxy redirects to HTTPS instead
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: base.html puts the token in <body hx-headers> for htmx, and
+# forms carry {% csrf_token %}. So the cookie can be hidden from scripts too.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 DATA_DIR = Path(env.str("DATA_DIR", default=str(config.default_data_dir()))).expanduser()
 
 INSTALLED_APPS = [
@@ -165,12 +203,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "romvault.staticfiles.ProjectFinder",  # STATICFILES_DIRS without static/src/
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "romvault.staticfiles.StaticFilesStorage"},
 }
 
 # The library
@@ -194,17 +236,31 @@ IGDB_IMAGE_URL = _url("IGDB_IMAGE_URL", "https://images.igdb.com/igdb/image/uplo
 TWITCH_TOKEN_URL = _url("TWITCH_TOKEN_URL", "https://id.twitch.tv/oauth2/token")
 SCRAPE_CONCURRENCY = _int("SCRAPE_CONCURRENCY", 4, 1, 8)
 SCRAPE_BATCH_SIZE = _int("SCRAPE_BATCH_SIZE", 500, 1, 10_000)
+# How long a rendered catalogue page may be reused for the same user (catalog/pagecache.py);
+# any change to the catalogue retires cached pages at once. 0 turns the cache off.
+CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 300, 0, 86_400)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
     )
+# Where log lines go: stderr keeps a command's stdout for its own report (`scrape > out.txt`);
+# gunicorn.conf.py sets stdout, where the server's own log lines go.
+LOG_STREAM = env.str("LOG_STREAM", default="stderr").strip().lower()
+if LOG_STREAM not in {"stdout", "stderr"}:
+    raise ImproperlyConfigured(f"LOG_STREAM must be stdout or stderr, not {LOG_STREAM!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": f"ext://sys.{LOG_STREAM}",
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # httpx logs every request at INFO: thousands of lines per scrape.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},

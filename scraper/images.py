@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalog.models import Image
+from catalog.pagecache import bump as bump_catalogue_version
 from scraper.igdb import USER_AGENT
 from scraper.pipeline import consume
 
@@ -77,6 +78,7 @@ def download_images(*, concurrency=4, on_error=None, on_progress=None, stop=None
             saved.append(image)
         with transaction.atomic():
             Image.objects.bulk_update(saved, ["file"])
+            bump_catalogue_version()  # covers now come from the local copies
         report.downloaded += len(saved)
 
     def on_item(item):

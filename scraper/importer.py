@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import models as m
+from catalog.pagecache import bump as bump_catalogue_version
 
 # (record key, model, Game many-to-many field)
 LOOKUPS = [
@@ -191,6 +192,7 @@ def save_matches(items: list[tuple[int, object, dict]]) -> dict[int, int]:
             for (g, name), comment in names.items()
         )
         _replace_images(keep)
+        bump_catalogue_version()
     return merged
 
 
@@ -249,6 +251,7 @@ def save_unmatched(items: list[tuple[int, object]]) -> None:
             games.values(),
             ["match_status", "match_score", "match_candidates", "match_error", "scraped_at"],
         )
+        bump_catalogue_version()
 
 
 def save_failures(items: list[tuple[int, str]]) -> None:
@@ -263,3 +266,4 @@ def save_failures(items: list[tuple[int, str]]) -> None:
             m.Game.objects.filter(pk__in=pks).exclude(
                 match_status=m.Game.MatchStatus.MATCHED
             ).update(match_status=m.Game.MatchStatus.FAILED, match_error=reason, scraped_at=now)
+        bump_catalogue_version()

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Game, Rom
+from catalog.pagecache import bump as bump_catalogue_version
 from scraper.bulk import insert_rows
 from scraper.filenames import ParsedName, match_key, parse_filename
 from scraper.hashing import hash_files
@@ -359,6 +360,8 @@ class Scanner:
                     for group, _, rom in prepared
                 ],
             )
+            if fresh:
+                bump_catalogue_version()  # new games appear in the catalogue
         self.report.new += len(prepared)
         self.report.games_created += len(fresh)
 

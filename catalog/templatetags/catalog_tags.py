@@ -1,27 +1,31 @@
 from django import template
 
+from catalog import cards
+
 register = template.Library()
+register.filter("initials", cards.initials)
+register.filter("release_year", cards.release_year)
 
 
-@register.filter
-def initials(title):
-    """Up to two initials for a cover placeholder: "Commander Keen" -> "CK"."""
-    words = [w for w in str(title).split() if w[:1].isalnum()]
-    return "".join(w[0] for w in words[:2]).upper() or "?"
+@register.simple_tag(takes_context=True)
+def game_cards(context, games):
+    """The cover cards of a page of games (see catalog/cards.py for why not an include)."""
+    return cards.CardRenderer(context["request"]).cards(games)
+
+
+@register.simple_tag(takes_context=True)
+def favorite_button(context, game):
+    """The heart of a game page, for users who may keep favourites."""
+    request = context["request"]
+    if not request.user.has_perm("catalog.add_favorite"):
+        return ""
+    return cards.favorite_button(request, game, game.is_favorite)
 
 
 @register.filter
 def image_url(image, size):
     """An IGDB image at one of IGDB's sizes ("cover_big", "screenshot_huge", ...)."""
     return image.url(size) if image else ""
-
-
-@register.filter
-def release_year(game):
-    """The filename's year, else the year of IGDB's release date, else ""."""
-    if game.year:
-        return game.year
-    return game.release_date.year if game.release_date else ""
 
 
 @register.filter

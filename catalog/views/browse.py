@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from catalog.models import Game
+from catalog.pagecache import cached_page
 from catalog.views.filters import (
     MATCH_CHOICES,
     SORTS,
@@ -40,6 +41,7 @@ def render_cards(request, page_template, context):
 @require_GET
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
+@cached_page
 def index(request):
     options = filter_options(request.GET)
     form = CatalogueFilters(
@@ -77,6 +79,7 @@ def index(request):
 @require_GET
 @login_required
 @permission_required("catalog.view_favorite", raise_exception=True)
+@cached_page
 def favorites(request):
     games = Game.objects.for_cards(request.user).favorites_of(request.user)
     page = Paginator(games.order_by("sort_title", "year"), PAGE_SIZE).get_page(

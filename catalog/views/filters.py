@@ -8,6 +8,7 @@ dropped, never an error: the page shows the catalogue without that filter.
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -26,6 +27,10 @@ DEFAULT_SORT = "title"
 MATCH_CHOICES = [("matched", "Matched"), ("unmatched", "Not matched")]
 YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
+# Genres and themes are the same for every user and every view of the catalogue, and change only
+# when a scrape brings new metadata: each worker keeps them this long instead of running the
+# query (a quarter of a catalogue page's server time) on every request.
+LABEL_OPTIONS_SECONDS = 60
 
 
 def _rows(queryset, kind, id_field="pk", name_field="name"):
@@ -48,31 +53,31 @@ def _requested_id(data, name):
         return None
 
 
+def _label_options():
+    """[(kind, id, name)] of the genres and themes some game has, in one query."""
+    genres = Genre.objects.filter(Exists(Game.genres.through.objects.filter(genre=OuterRef("pk"))))
+    themes = Theme.objects.filter(Exists(Game.themes.through.objects.filter(theme=OuterRef("pk"))))
+    return list(_rows(genres, "genre").union(_rows(themes, "theme"), all=True))
+
+
 def filter_options(data):
     """{"genre": [(id, name), ...], "theme": ..., "developer": ..., "publisher": ...}.
 
     Genres and themes: every one some game has, for the select lists. Companies: only the
     developer and publisher the request asks for, if that company did develop or publish a game.
     A library knows thousands of companies; listing them all made the catalogue page twice as
-    slow to render. Companies are chosen from the links on game pages instead. All in one query.
+    slow to render. Companies are chosen from the links on game pages instead.
     """
-    company = Company.objects.filter
-    parts = [
-        _rows(
-            Genre.objects.filter(Exists(Game.genres.through.objects.filter(genre=OuterRef("pk")))),
-            "genre",
-        ),
-        _rows(
-            Theme.objects.filter(Exists(Game.themes.through.objects.filter(theme=OuterRef("pk")))),
-            "theme",
-        ),
-    ]
+    rows = cache.get_or_set("catalog:label-options", _label_options, LABEL_OPTIONS_SECONDS)
+    companies = []
     for kind in ("developer", "publisher"):
         if (pk := _requested_id(data, kind)) is not None:
             role = Involvement.objects.filter(company=OuterRef("pk"), **{kind: True})
-            parts.append(_rows(company(Exists(role), pk=pk), kind))
+            companies.append(_rows(Company.objects.filter(Exists(role), pk=pk), kind))
+    if companies:
+        rows = rows + list(companies[0].union(*companies[1:], all=True))
     options = {kind: [] for kind in OPTION_KINDS}
-    for kind, pk, name in parts[0].union(*parts[1:], all=True):
+    for kind, pk, name in rows:
         options[kind].append((pk, name))
     for values in options.values():
         values.sort(key=lambda option: (option[1].casefold(), option[0]))

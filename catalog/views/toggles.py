@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from catalog.cards import favorite_button
 from catalog.models import Favorite, Game
 
 
@@ -26,9 +28,5 @@ def favorite_toggle(request, pk):
         Favorite.objects.get_or_create(user=request.user, game=game)
     next_url = safe_next(request, game.get_absolute_url())
     if request.htmx:
-        return render(
-            request,
-            "catalog/_favorite_button.html",
-            {"game": game, "is_favorite": not removed, "next": next_url},
-        )
+        return HttpResponse(favorite_button(request, game, not removed, next_url))
     return redirect(next_url)

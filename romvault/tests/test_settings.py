@@ -17,6 +17,10 @@ ROMVAULT_VARS = {
     "IGDB_API_URL",
     "LOG_LEVEL",
     "DATA_DIR",
+    "HTTPS",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_PROXY_SSL_HEADER",
+    "LOG_STREAM",
 }
 PRINT_SETTINGS = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -100,6 +104,10 @@ def test_sqlite_database_lives_in_the_xdg_data_folder_by_default(tmp_path):
         ("DATABASE_URL", "nosuchdb://x"),
         ("IGDB_API_URL", "ftp://igdb"),
         ("LOG_LEVEL", "LOUD"),
+        ("HTTPS", "sometimes"),
+        ("SECURE_HSTS_SECONDS", "-1"),
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"),
+        ("LOG_STREAM", "syslog"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, value):
