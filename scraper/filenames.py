@@ -324,17 +324,23 @@ class _Fields:
         return True
 
 
+_TAIL = 300  # longer than any file name (255 bytes), so real names parse exactly as before
+
+
 def _clean_title(title: str, fields: _Fields) -> str:
     """R4-R6 in a loop: drop trailing versions and video words, move a trailing article."""
     versions: list[str] = []
     shouting = title.isupper()
     while True:
-        m = _TRAILING_VERSION.search(title)
-        if m or (shouting and (m := _TRAILING_CAPS_RELEASE.search(title))):
+        # Trailing tokens are short: searching only the tail keeps a hostile name made of
+        # thousands of "v1." linear instead of quadratic (21,000 characters took 39 s).
+        tail = max(0, len(title) - _TAIL)
+        m = _TRAILING_VERSION.search(title, tail)
+        if m or (shouting and (m := _TRAILING_CAPS_RELEASE.search(title, tail))):
             versions.insert(0, m.group(1))
             title = title[: m.start()]
             continue
-        if m := _TRAILING_VIDEO.search(title):
+        if m := _TRAILING_VIDEO.search(title, tail):
             fields.add_video(m.group(1))
             title = title[: m.start()]
             continue

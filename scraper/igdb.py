@@ -189,6 +189,7 @@ class IGDBClient:
         self.backoff = self.BACKOFF if backoff is None else backoff
         self.stats = ClientStats()
         self._token: str | None = None
+        self._proven: set[str] = set()  # tokens IGDB has accepted at least once
         self._token_lock = anyio.Lock()
         self._http: httpx.AsyncClient | None = None
         self._random = random.Random()
@@ -275,13 +276,17 @@ class IGDBClient:
                 reason = f"cannot reach IGDB ({type(exc).__name__})"
             else:
                 status = response.status_code
+                if status not in (401, 429):  # got past IGDB's authentication
+                    self._proven.add(token)
                 if status == 200:
                     try:
                         return response.json()
                     except ValueError:
                         reason = "IGDB sent a response that is not valid JSON"
                 elif status == 401:
-                    if refreshed_for == token:
+                    # A token that worked before has expired (or hit the cap): replace it again.
+                    # Only one refused on its first use means wrong credentials.
+                    if refreshed_for == token and token not in self._proven:
                         raise IGDBError(
                             "IGDB refused a freshly issued token: IGDB_CLIENT_ID and "
                             "IGDB_SECRET_KEY may belong to different applications. "

@@ -9,6 +9,7 @@ holds are merged into that game.
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import models as m
@@ -63,6 +64,14 @@ def _upsert_lookups(model, items: dict[int, dict]) -> dict[int, int]:
 
 def _merge_into(duplicate_id: int, keeper_id: int) -> None:
     """Move a game's files and favourites to the game that holds its IGDB record."""
+    # The merged game keeps the earliest year either had, whichever was matched first: the
+    # order depends on batch boundaries, and a run resumed after a crash must end as a clean
+    # run does ("Game.zip" and "Game (1996).zip" are one game from 1996 either way).
+    year = m.Game.objects.filter(pk=duplicate_id).values_list("year", flat=True).first()
+    if year is not None:
+        m.Game.objects.filter(Q(year__isnull=True) | Q(year__gt=year), pk=keeper_id).update(
+            year=year
+        )
     m.Rom.objects.filter(game_id=duplicate_id).update(game_id=keeper_id)
     kept_users = m.Favorite.objects.filter(game_id=keeper_id).values("user_id")
     m.Favorite.objects.filter(game_id=duplicate_id, user_id__in=kept_users).delete()
