@@ -95,6 +95,11 @@ ADMIN_EXPECTED = {
     "admin:autocomplete": {"super": 403},
     # Locks are taken by `scrape` only: nobody adds one by hand (ScrapeLockAdmin).
     "admin:scraper_scrapelock_add": {"super": 403},
+    # Runs are recorded by `scrape` itself; the admin starts one with its own button (POST).
+    "admin:scraper_scraperun_add": {"super": 403},
+    "admin:scraper_scraperun_start": {"super": 405},  # GET never starts a scrape
+    "admin:scraper_scraperun_status": {"super": 200},
+    "admin:catalog_game_match": {"super": 200},
     "admin:index": {"super": 200},
     "admin:catalog_game_changelist": {"super": 200},
     "admin:catalog_game_change": {"super": 200},
