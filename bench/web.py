@@ -10,7 +10,8 @@ starts it, under wrk: requests/s of the catalogue against a trivial view on the 
 session and the user, check the permission to browse; the anonymous /healthz (one SELECT 1, no
 session) is printed beside it for reference. wrk asks for one URL again and again, so with the
 page cache on (as shipped) it measures repeat views; a second server with the cache off
-measures a page rendered on every request, printed too. Exits 1 when a budget is missed.
+measures a page rendered on every request, against its own trivial view, printed too. Each
+URL is measured in turns, three times, keeping its best run. Exits 1 when a budget is missed.
 """
 
 import argparse
@@ -28,6 +29,7 @@ from pathlib import Path
 from common import ROOT, fetch, free_port, pct, seed, setup_django
 
 BENCH = Path(__file__).resolve().parent
+ROUNDS = 3  # wrk runs per path and server
 TRIVIAL = "/bench/trivial"  # bench/baseline_urls.py: log-in and permission check, then "ok"
 
 MAX_QUERIES, P95_MS, MIN_RATIO = 8, 50.0, 0.5
@@ -124,7 +126,18 @@ def throughput(work, user, duration, paths, **extra_env):
         status, body = fetch(port, "/", cookie)
         assert status == 200 and b"Only my favourites" in body, (status, body[:200])
         assert fetch(port, TRIVIAL, cookie) == (200, b"ok\n")
-        return {path: wrk(port, path, cookie, duration) for path in paths}
+        for path in paths:  # warm-up, not counted: both workers, their caches, SQLite's pages
+            wrk(port, path, cookie, 1)
+        # The paths take turns, ROUNDS times, and each keeps its best run: the machine's other
+        # load drifts over a minute, and turns spread it over every path alike.
+        runs = {path: [] for path in paths}
+        for _ in range(ROUNDS):
+            for path in paths:
+                runs[path].append(wrk(port, path, cookie, duration))
+        best = {path: max(results) for path, results in runs.items()}  # by requests/s
+        return {  # failures count from every run, not only the best
+            path: (*best[path][:3], sum(r[3] for r in runs[path])) for path in paths
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -138,7 +151,7 @@ def throughput(work, user, duration, paths, **extra_env):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=10_000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=60, help="timed requests per URL kind")
     parser.add_argument("--keep", help="use (and keep) this folder for the database")
     args = parser.parse_args()
@@ -149,6 +162,7 @@ def main() -> int:
     db = work / "bench.sqlite3"
     setup_django(work, DEBUG="false")
     from django.core.management import call_command
+    from django.db import connection
 
     from catalog.models import Game
 
@@ -161,6 +175,8 @@ def main() -> int:
         user, ids, genre_ids = seed(args.games, rng)
         print(f"seeded {len(ids):,} games, {3 * len(ids):,} files in ", end="")
         print(f"{time.perf_counter() - started:.1f} s")
+        with connection.cursor() as cursor:  # as a running server's database would be
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         games = Game.objects.filter(pk__in=rng.sample(ids, 20))
         urls = {
             "catalogue p1": (["/"], {}),
@@ -179,9 +195,11 @@ def main() -> int:
         with override_settings(CATALOGUE_CACHE_SECONDS=0):
             pages = in_process(user, urls, args.rounds)
         served = throughput(work, user, args.duration, ["/healthz", TRIVIAL, "/"])
-        served["/ (no cache)"] = throughput(
-            work, user, args.duration, ["/"], CATALOGUE_CACHE_SECONDS="0"
-        )["/"]
+        uncached = throughput(
+            work, user, args.duration, [TRIVIAL, "/"], CATALOGUE_CACHE_SECONDS="0"
+        )
+        served[f"{TRIVIAL} (2)"] = uncached[TRIVIAL]
+        served["/ (no cache)"] = uncached["/"]
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -194,15 +212,15 @@ def main() -> int:
         over = "  <- over" if queries > MAX_QUERIES or pct(times, 95) > P95_MS else ""
         print(f"{kind:18}{queries:>8}{pct(times, 50):>9.1f}{pct(times, 95):>9.1f}{over}")
     overall = pct(everything, 95)
-    health, trivial, catalogue, rendered = (
-        served[path][0] for path in ("/healthz", TRIVIAL, "/", "/ (no cache)")
+    health, trivial, catalogue, trivial2, rendered = (
+        served[path][0] for path in ("/healthz", TRIVIAL, "/", f"{TRIVIAL} (2)", "/ (no cache)")
     )
     ratio = catalogue / trivial
-    print(f"\ngunicorn -c gunicorn.conf.py; wrk -t2 -c16 -d{args.duration}s")
+    print(f"\ngunicorn -c gunicorn.conf.py; wrk -t2 -c16 -d{args.duration}s, best of {ROUNDS}")
     bad = 0
     for path, (rps, p50, p99, failed) in served.items():
         bad += failed
-        print(f"  {path:14} {rps:9,.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  failed {failed}")
+        print(f"  {path:18} {rps:9,.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  failed {failed}")
 
     ok = most <= MAX_QUERIES and overall <= P95_MS and ratio >= MIN_RATIO and bad == 0
     print("\nsummary")
@@ -211,8 +229,8 @@ def main() -> int:
     print(f"  catalogue / trivial view: {ratio:.1%} ", end="")
     print(f"({catalogue:,.0f} / {trivial:,.0f} req/s)  budget >= {MIN_RATIO:.0%}")
     print(f"  catalogue / healthz:      {catalogue / health:.1%} (for reference, no session)")
-    print(f"  without the page cache:   {rendered / trivial:.1%} of the trivial view, ", end="")
-    print(f"{rendered / health:.1%} of healthz (every request rendered)")
+    print(f"  without the page cache:   {rendered / trivial2:.1%} of the trivial view ", end="")
+    print(f"({rendered:,.0f} / {trivial2:,.0f} req/s, a second server, every request rendered)")
     print(f"  failed requests (wrk):    {bad}  budget 0 (status >= 400, socket errors)")
     print("OK" if ok else "OVER BUDGET")
     return 0 if ok else 1
