@@ -87,10 +87,5 @@ def fake_igdb(fake_igdb_dataset, settings, tmp_path):
     from scraper.fake_igdb import FakeIGDB
 
     with FakeIGDB(fake_igdb_dataset, latency=0.01) as server:
-        settings.IGDB_CLIENT_ID = server.client_id
-        settings.IGDB_SECRET_KEY = server.client_secret
-        settings.IGDB_API_URL = server.api_url
-        settings.TWITCH_TOKEN_URL = server.token_url
-        settings.IGDB_IMAGE_URL = server.image_url
-        settings.DATA_DIR = tmp_path / "data"
+        server.configure(settings, tmp_path / "data")
         yield server

@@ -95,6 +95,12 @@ class Dataset:
             if "image_id" in rec
         }
 
+    def write_library(self, root) -> None:
+        """The library's files under `root` (a pathlib.Path), each a few distinct bytes."""
+        root.mkdir(parents=True, exist_ok=True)
+        for i, entry in enumerate(self.library):
+            (root / entry.filename).write_bytes(b"x" * (i + 1))
+
     def stats(self) -> dict:
         kinds = Counter(e.kind for e in self.library)
         traps = sum(n for k, n in kinds.items() if k not in ("plain", "sample", "accent"))

@@ -223,6 +223,15 @@ class FakeIGDB:
         self._thread.join(timeout=5)
         self._server = None
 
+    def configure(self, settings, data_dir) -> None:
+        """Point Django's IGDB settings (pytest-django's `settings`) at this server."""
+        settings.IGDB_CLIENT_ID = self.client_id
+        settings.IGDB_SECRET_KEY = self.client_secret
+        settings.IGDB_API_URL = self.api_url
+        settings.TWITCH_TOKEN_URL = self.token_url
+        settings.IGDB_IMAGE_URL = self.image_url
+        settings.DATA_DIR = data_dir
+
     def __enter__(self) -> FakeIGDB:
         return self.start()
 

@@ -182,9 +182,7 @@ def slow_igdb(tmp_path, monkeypatch):
     """A library on a slow fake IGDB: a scrape started now is still identifying seconds later."""
     dataset = build_dataset(n_games=40, seed=3)
     root = tmp_path / "library"
-    root.mkdir()
-    for i, entry in enumerate(dataset.library):
-        (root / entry.filename).write_bytes(b"x" * (i + 1))
+    dataset.write_library(root)
     monkeypatch.setenv("ROM_DIRS", str(root))
     with FakeIGDB(dataset, latency=0.3) as fake:
         monkeypatch.setenv("IGDB_CLIENT_ID", fake.client_id)

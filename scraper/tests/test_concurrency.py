@@ -77,9 +77,7 @@ def library(tmp_path):
     identification), then plenty of others for the scan to write."""
     dataset = build_dataset(n_games=60, seed=11)
     root = tmp_path / "roms"
-    (root / "a").mkdir(parents=True)
-    for i, entry in enumerate(dataset.library):
-        (root / "a" / entry.filename).write_bytes(b"x" * (i + 1))
+    dataset.write_library(root / "a")
     for folder in range(20):
         (root / f"z{folder:02}").mkdir()
         for i in range(150):

@@ -43,9 +43,7 @@ def work(tmp_path_factory, dataset):
     """A ROM library, and a migrated SQLite database holding two users, to copy per run."""
     root = tmp_path_factory.mktemp("crash")
     library = root / "roms"
-    library.mkdir()
-    for i, entry in enumerate(dataset.library):
-        (library / entry.filename).write_bytes(b"x" * (i + 1))
+    dataset.write_library(library)
     template = root / "template.sqlite3"
     env = environment(template, root / "data")
     subprocess.run([*MANAGE, "migrate", "-v0"], env=env, cwd=config.BASE_DIR, check=True)

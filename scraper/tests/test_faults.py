@@ -32,9 +32,7 @@ def dataset():
 @pytest.fixture
 def library(tmp_path, dataset):
     root = tmp_path / "roms"
-    root.mkdir()
-    for i, entry in enumerate(dataset.library):
-        (root / entry.filename).write_bytes(b"x" * (i + 1))
+    dataset.write_library(root)
     return root
 
 

@@ -29,20 +29,14 @@ def dataset():
 def fake(dataset, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(IGDBClient, "BACKOFF", 0.01)
     with FakeIGDB(dataset, latency=0.0, client_secret=SECRET) as server:
-        settings.IGDB_CLIENT_ID = server.client_id
-        settings.IGDB_SECRET_KEY = SECRET
-        settings.IGDB_API_URL = server.api_url
-        settings.TWITCH_TOKEN_URL = server.token_url
-        settings.DATA_DIR = tmp_path / "data"
+        server.configure(settings, tmp_path / "data")
         yield server
 
 
 @pytest.fixture
 def library(tmp_path, dataset):
     root = tmp_path / "roms"
-    root.mkdir()
-    for i, entry in enumerate(dataset.library):
-        (root / entry.filename).write_bytes(b"x" * (i + 1))
+    dataset.write_library(root)
     return root
 
 
