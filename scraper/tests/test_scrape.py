@@ -14,23 +14,21 @@ from django.core.management import CommandError, call_command
 from catalog.models import Game, Image, Rom
 from romvault import config
 from scraper import pipeline
-from scraper.fake_igdb import FakeIGDB, build_dataset
+from scraper.fake_igdb import FakeIGDB
 from scraper.igdb import IGDBClient
 from scraper.models import ScrapeLock
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def dataset():
-    return build_dataset(n_games=80, seed=7)
+@pytest.fixture
+def dataset(fake_igdb_dataset):
+    return fake_igdb_dataset
 
 
 @pytest.fixture
-def fake(dataset, settings, tmp_path):
-    with FakeIGDB(dataset, latency=0.01) as server:
-        server.configure(settings, tmp_path / "data")
-        yield server
+def fake(fake_igdb):
+    return fake_igdb
 
 
 @pytest.fixture
