@@ -61,17 +61,13 @@ def initials(title):
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
+def _year(year, release_date):
+    return year or (release_date.year if release_date else "")
+
+
 def release_year(game):
     """The filename's year, else the year of IGDB's release date, else ""."""
-    if game.year:
-        return game.year
-    return game.release_date.year if game.release_date else ""
-
-
-def _row_year(row):
-    if row["year"]:
-        return row["year"]
-    return row["release_date"].year if row["release_date"] else ""
+    return _year(game.year, game.release_date)
 
 
 MARK, SLUG_MARK = 987654321, "slug-marker"
@@ -122,7 +118,7 @@ class CardRenderer:
             url=self.detail_url.format(pk=pk, slug=escape(row["slug"] or "-")),
             cover=self.cover(row),
             title=escape(title),
-            year=_row_year(row),
+            year=_year(row["year"], row["release_date"]),
             button=self.button(pk, title, row["is_favorite"]) if self.can_favorite else "",
         )
 

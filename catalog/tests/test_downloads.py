@@ -21,15 +21,6 @@ DATA = bytes(range(100))
 
 
 @pytest.fixture
-def roms(tmp_path, settings):
-    folder = tmp_path / "roms"
-    folder.mkdir()
-    settings.ROM_DIRS = [folder]
-    settings.DOWNLOAD_ACCEL = ""
-    return folder
-
-
-@pytest.fixture
 def rom_file(roms, make_rom):
     """A real file in the ROM folder and its Rom row."""
 

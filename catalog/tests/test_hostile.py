@@ -61,15 +61,6 @@ def test_parse_range_gives_a_valid_range_none_or_unsatisfiable_for_any_header(he
 
 
 @pytest.fixture
-def roms(tmp_path, settings):
-    folder = tmp_path / "roms"
-    folder.mkdir()
-    settings.ROM_DIRS = [folder]
-    settings.DOWNLOAD_ACCEL = ""
-    return folder
-
-
-@pytest.fixture
 def normal_client(normal_user):
     client = Client()
     client.force_login(normal_user)
