@@ -5,10 +5,8 @@ no on...= attributes, no style= attributes), Alpine.js is its CSP build (no eval
 told through <meta name="htmx-config"> not to inject its indicator <style> nor to eval. Images
 may also come from IGDB's image host (IGDB_IMAGE_URL; covers and screenshots are linked there
 unless `scrape --images` keeps local copies, which are served by us) and from data: URLs.
-Django's own admin templates keep to it too, but romvault's admin pages carry an inline <style>
-(templates/admin/catalog/game/_cover_style.html) and load htmx without the config meta (the
-scrape status panel): under /admin/ only, style-src also allows 'unsafe-inline'. Scripts stay
-'self' everywhere. Moving that <style> into a static file would let the admin drop it.
+The admin keeps to the same policy: romvault's admin styles are a static file
+(static/css/admin.css) and its htmx page carries the same config meta.
 """
 
 from functools import lru_cache
@@ -20,14 +18,14 @@ IGDB_IMAGES = "https://images.igdb.com"
 
 
 @lru_cache(maxsize=8)
-def policy(image_url: str, admin: bool = False) -> str:
+def policy(image_url: str) -> str:
     parts = urlsplit(image_url)
     image_hosts = dict.fromkeys([IGDB_IMAGES, f"{parts.scheme}://{parts.netloc}"])
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'" if admin else "style-src 'self'",
+            "style-src 'self'",
             "img-src 'self' data: " + " ".join(image_hosts),
             "object-src 'none'",
             "base-uri 'self'",
@@ -46,6 +44,5 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response and response.get(
             "Content-Type", ""
         ).startswith("text/html"):
-            admin = request.path_info.startswith("/admin/")
-            response["Content-Security-Policy"] = policy(settings.IGDB_IMAGE_URL, admin)
+            response["Content-Security-Policy"] = policy(settings.IGDB_IMAGE_URL)
         return response

@@ -119,6 +119,10 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     expect(page.locator("#result_list tbody tr")).to_have_count(2)
     page.locator("#action-toggle").check()  # the admin's own JavaScript ticks every row
     expect(page.locator("input.action-select:checked")).to_have_count(2)
+    # romvault's admin styles (static/css/admin.css) apply: covers are 36 px thumbnails.
+    expect(page.locator("img.rv-cover").first).to_have_css("width", "36px")
+    visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/match/")
+    expect(page.locator("form.rv-search").first).to_have_css("display", "flex")
     visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/change/")
     expect(page.locator("#id_title")).to_have_value("Doom")
     page.get_by_role("button", name="Add another Alternative name").click()  # inlines.js
