@@ -88,8 +88,8 @@ class GameQuerySet(models.QuerySet):
 
     def for_cards(self, user):
         """Rows (dicts) of what a cover card shows (catalog/cards.py): the cover in the same
-        query, the favourite flag, nothing else. Dicts, not models: building 48 games and their
-        covers was a fifth of a catalogue page's server time."""
+        query, the favourite flag, nothing else. Dicts, not models: a page shows 48 of them and
+        needs no model behaviour."""
         return self.with_favorite_flag(user).values(
             "pk",
             "title",

@@ -1,8 +1,8 @@
 """Parse DOS game filenames into a display title, a year and metadata tags.
 
 Pure standard library: no Django, no I/O, so it can run in bulk imports, management commands
-and benchmarks alike. The conventions handled (described in the README of the DOS filename
-corpus, /work/shared/corpus/README.md, whose data is scraper/tests/data/dos_filenames.tsv):
+and benchmarks alike. The conventions handled (those of the DOS filename corpus whose data is
+scraper/tests/data/dos_filenames.tsv):
 
 * TOSEC (TNC 2015-03-23): ``Title version (demo) (date)(publisher)(system)(video)(country)
   (language)(copyright)(devstatus)(media)(label)[dump flags][more info]``
@@ -333,7 +333,7 @@ def _clean_title(title: str, fields: _Fields) -> str:
     shouting = title.isupper()
     while True:
         # Trailing tokens are short: searching only the tail keeps a hostile name made of
-        # thousands of "v1." linear instead of quadratic (21,000 characters took 39 s).
+        # thousands of "v1." linear instead of quadratic.
         tail = max(0, len(title) - _TAIL)
         m = _TRAILING_VERSION.search(title, tail)
         if m or (shouting and (m := _TRAILING_CAPS_RELEASE.search(title, tail))):

@@ -29,7 +29,7 @@ YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
 # Genres and themes are the same for every user and every view of the catalogue, and change only
 # when a scrape brings new metadata: each worker keeps them this long instead of running the
-# query (a quarter of a catalogue page's server time) on every request.
+# query on every request.
 LABEL_OPTIONS_SECONDS = 60
 
 
