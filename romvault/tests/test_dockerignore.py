@@ -18,9 +18,16 @@ import pytest
 from romvault import config
 
 ROOT = config.BASE_DIR
-# The product: its apps (less their tests), what it serves, and what starts it in the image.
+# The product: its apps (less their tests), what it serves, what starts it in the image, and the
+# licences a copy of it must carry.
 PRODUCT_DIRS = {"accounts", "catalog", "scraper", "romvault", "templates", "static", "docker"}
-PRODUCT_FILES = {"manage.py", "gunicorn.conf.py", "requirements.txt"}
+PRODUCT_FILES = {
+    "manage.py",
+    "gunicorn.conf.py",
+    "requirements.txt",
+    "LICENSE",
+    "THIRD_PARTY_NOTICES.md",
+}
 
 
 def rules(text):
