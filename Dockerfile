@@ -14,7 +14,8 @@ RUN groupadd --gid 1000 romvault \
     && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin romvault
 COPY --from=build /venv /venv
 WORKDIR /app
-# The code stays owned by root: the app user can read it, not change it.
+# The code stays owned by root: the app user can read it, not change it. .dockerignore leaves
+# out tests, benchmarks, the fake IGDB and other development files.
 COPY . .
 ENV PATH="/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \

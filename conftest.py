@@ -76,7 +76,7 @@ def make_rom(db, make_game):
 
 @pytest.fixture(scope="session")
 def fake_igdb_dataset():
-    from scraper.fake_igdb import build_dataset
+    from fake_igdb import build_dataset
 
     return build_dataset(n_games=80, seed=7)
 
@@ -84,7 +84,7 @@ def fake_igdb_dataset():
 @pytest.fixture
 def fake_igdb(fake_igdb_dataset, settings, tmp_path):
     """The fake IGDB (a real HTTP server) with the IGDB settings and credentials pointing at it."""
-    from scraper.fake_igdb import FakeIGDB
+    from fake_igdb import FakeIGDB
 
     with FakeIGDB(fake_igdb_dataset, latency=0.01) as server:
         server.configure(settings, tmp_path / "data")

@@ -13,7 +13,7 @@
 4. wrk drives a mix of catalogue pages, searches (also as htmx fragments), filters, game pages
    and downloads for --duration seconds over --connections connections, each request with one
    of the users' session cookies, WHILE `manage.py scrape` runs in a loop against the fake IGDB
-   (`python -m scraper.fake_igdb`) over a generated library: first a scan and identification,
+   (`python -m fake_igdb`) over a generated library: first a scan and identification,
    then, with some files touched each round, a rescan and a --refresh of every match.
 5. Prints requests, failures (any status but 200, and socket errors: must be 0), p50/p99
    latency and requests/s, and what the scrape wrote meanwhile. Exits 1 on any failure.
@@ -306,7 +306,7 @@ def main() -> int:
 
     from accounts.roles import sync_roles
     from catalog.models import Game
-    from scraper.fake_igdb import build_dataset
+    from fake_igdb import build_dataset
 
     rng = random.Random(42)
     processes, writer = [], None
@@ -339,7 +339,7 @@ def main() -> int:
         env = {**os.environ}
         igdb_port = free_port()
         fake = start(
-            [sys.executable, "-m", "scraper.fake_igdb", "--port", str(igdb_port),
+            [sys.executable, "-m", "fake_igdb", "--port", str(igdb_port),
              "--games", str(args.scrape_games), "--seed", "1", "--latency", "0.05"],
             work / "fake-igdb.log", env,
         )  # fmt: skip

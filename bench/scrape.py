@@ -114,7 +114,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="romvault-scrape-bench-"))
     try:
         setup_django(work)
-        from scraper.fake_igdb import FakeIGDB, build_dataset
+        from fake_igdb import FakeIGDB, build_dataset
 
         dataset = build_dataset(n_games=args.games, seed=1)
         paths = write_library(work / "roms", dataset.library)

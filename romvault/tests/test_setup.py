@@ -9,9 +9,9 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from fake_igdb import FakeIGDB, build_dataset
 from romvault import config
 from romvault.setup import check_rom_dirs
-from scraper.fake_igdb import FakeIGDB, build_dataset
 
 SECRET = "sEcReT-4f1d2c9a7b"  # distinctive, so any echo of it in the output is caught
 CLEARED = {"SECRET_KEY", "ROM_DIRS", "IGDB_CLIENT_ID", "IGDB_SECRET_KEY", "DATABASE_URL"}

@@ -22,9 +22,9 @@ from django.urls import reverse
 
 from accounts.models import Role
 from catalog.models import Rom
+from fake_igdb import FakeIGDB, build_dataset
 from romvault import config
 from scraper import runs
-from scraper.fake_igdb import FakeIGDB, build_dataset
 from scraper.models import ScrapeLock, ScrapeRun
 
 HOST = socket.gethostname()

@@ -15,9 +15,9 @@ import time
 
 import pytest
 
+from fake_igdb import FakeIGDB, build_dataset
 from romvault import config
 from scraper import importer, pipeline
-from scraper.fake_igdb import FakeIGDB, build_dataset
 from scraper.identify import MATCHED, Job, Result
 
 READER = r"""

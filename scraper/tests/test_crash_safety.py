@@ -25,8 +25,8 @@ from collections import defaultdict
 import pytest
 
 from catalog.models import AlternativeName, Favorite, Game, Image, Involvement, Rom
+from fake_igdb import FakeIGDB, build_dataset
 from romvault import config
-from scraper.fake_igdb import FakeIGDB, build_dataset
 
 MANAGE = [sys.executable, "manage.py"]
 LATENCY = 0.2  # seconds per IGDB answer: a run lasts several seconds

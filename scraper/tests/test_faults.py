@@ -14,8 +14,8 @@ import anyio
 import pytest
 
 from catalog.models import Game, Rom
+from fake_igdb import FakeIGDB, build_dataset
 from scraper import pipeline
-from scraper.fake_igdb import FakeIGDB, build_dataset
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
 from scraper.scan import Scanner
 

@@ -3,7 +3,7 @@
 import anyio
 import pytest
 
-from scraper.fake_igdb import FakeIGDB, build_dataset
+from fake_igdb import FakeIGDB, build_dataset
 from scraper.igdb import IGDBClient, IGDBError, RateLimiter, TokenCache
 
 

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Game, Image, Rom
+from fake_igdb import FakeIGDB
 from romvault import config
 from scraper import pipeline
-from scraper.fake_igdb import FakeIGDB
 from scraper.igdb import IGDBClient
 from scraper.models import ScrapeLock
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.views.debug import technical_500_response
 
-from scraper.fake_igdb import FakeIGDB, build_dataset
+from fake_igdb import FakeIGDB, build_dataset
 from scraper.igdb import IGDBClient, IGDBError
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,12 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
-from scraper.fake_igdb import FakeIGDB, build_dataset
-
-DATA = Path(__file__).parent / "data" / "igdb"
+from fake_igdb import FakeIGDB, build_dataset
+from fake_igdb.samples import DATA_DIR as DATA
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 The real api.igdb.com cannot be reached from our machines, so `FakeIGDB` serves a real HTTP
 API on 127.0.0.1 that copies the documented behaviour in
 scraper/tests/data/igdb/API_FACTS.md: tokens, Apicalypse, multiquery, limits and error bodies.
-Standard library only; no Django.
+Standard library only; no Django. README.md beside this file says how to start it.
 
-    from scraper.fake_igdb import FakeIGDB, build_dataset
+    from fake_igdb import FakeIGDB, build_dataset
     with FakeIGDB(build_dataset(500), latency=0.01) as igdb:
         ...  # igdb.token_url, igdb.api_url, igdb.stats
 """

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .dataset import Builder, LibraryEntry
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "igdb"
+# Shared with the scraper's own tests (matching, importer), which read the same real records.
+DATA_DIR = Path(__file__).resolve().parent.parent / "scraper" / "tests" / "data" / "igdb"
 SAMPLE_FILES = (
     "doom_673__LizardByte-GameDB.json",
     "wolfenstein-3d--1_262516_DOS__LizardByte-GameDB.json",

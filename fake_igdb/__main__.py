@@ -1,4 +1,4 @@
-"""`python -m scraper.fake_igdb --port 8765 --games 2000 [--latency 0.15]`: serve until Ctrl-C."""
+"""`python -m fake_igdb --port 8765 --games 2000 [--latency 0.15]`: serve until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .server import FakeIGDB
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m scraper.fake_igdb", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fake_igdb", description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--games", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
@@ -24,11 +24,9 @@ def main(argv: list[str] | None = None) -> None:
                     rate_limit=args.rate_limit)  # fmt: skip
     igdb.multiquery_counts_as = args.multiquery_counts_as
     igdb.start(port=args.port)
-    print(f"FakeIGDB serving {len(igdb.dataset.games)} games")
-    print(f"  token:  POST {igdb.token_url}")
-    print(f"  api:    POST {igdb.api_url}/games")
-    print(f"  images: GET  {igdb.image_url}/t_cover_big/<image_id>.jpg")
-    print(f"  IGDB_CLIENT_ID={igdb.client_id}  IGDB_CLIENT_SECRET={igdb.client_secret}")
+    print(f"FakeIGDB serving {len(igdb.dataset.games)} games; romvault's settings for it:")
+    for name, value in igdb.settings().items():
+        print(f"  {name}={value}")
     print(json.dumps(igdb.dataset.stats()["kinds"]))
     try:
         threading.Event().wait()

@@ -159,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeIGDB:
-    """See the package README in the module docstring; attributes are the fault switches."""
+    """See README.md beside this package; the public attributes are the fault switches."""
 
     def __init__(
         self, dataset: Dataset | None = None, *, rate_limit=4, max_open=8, latency=0.15,
@@ -223,13 +223,20 @@ class FakeIGDB:
         self._thread.join(timeout=5)
         self._server = None
 
+    def settings(self) -> dict[str, str]:
+        """romvault's IGDB settings (environment variables of the same names) for this server."""
+        return {
+            "IGDB_CLIENT_ID": self.client_id,
+            "IGDB_SECRET_KEY": self.client_secret,
+            "IGDB_API_URL": self.api_url,
+            "TWITCH_TOKEN_URL": self.token_url,
+            "IGDB_IMAGE_URL": self.image_url,
+        }
+
     def configure(self, settings, data_dir) -> None:
         """Point Django's IGDB settings (pytest-django's `settings`) at this server."""
-        settings.IGDB_CLIENT_ID = self.client_id
-        settings.IGDB_SECRET_KEY = self.client_secret
-        settings.IGDB_API_URL = self.api_url
-        settings.TWITCH_TOKEN_URL = self.token_url
-        settings.IGDB_IMAGE_URL = self.image_url
+        for name, value in self.settings().items():
+            setattr(settings, name, value)
         settings.DATA_DIR = data_dir
 
     def __enter__(self) -> FakeIGDB:
