@@ -123,7 +123,10 @@ for path in sorted(pathlib.Path().rglob("*.py")):
     else:
         importlib.import_module(".".join(p for p in parts if p != "__init__"))
 checkout = sys.argv[1]
-print([m for m in sys.modules.values() if (getattr(m, "__file__", "") or "").startswith(checkout)])
+installed = (sys.prefix, sys.base_prefix)  # the venv may sit inside the checkout (.venv)
+print([m for m in sys.modules.values()
+       if (f := getattr(m, "__file__", "") or "").startswith(checkout)
+       and not f.startswith(installed)])
 """
 
 

@@ -13,7 +13,7 @@ from romvault import config
 
 ROOT = config.BASE_DIR
 NOTICES = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
-OURS = {"static/js/app.js"}
+OURS = {"static/js/app.js", "static/css/admin.css"}
 
 
 def row(name):
