@@ -62,6 +62,21 @@ CD_EXTENSIONS = {"ISO", "CUE", "BIN"}
 FLOPPY_SIZES = {163840, 184320, 327680, 368640, 737280, 1228800, 1474560, 1720320, 2949120}
 CD_BIN_MIN_SIZE = 20_000_000
 ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
+# Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
+# likeness counts 4 at most, a decoy loses 10.
+W = dict(
+    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2, generic=0.5
+)
+# A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
+# with the title, and prefer the DOS, CD and better-graphics versions of the same program.
+VARIANT = re.compile(
+    r"^(?:(?P<core>[A-Z0-9]{2,}?)(?P<affix>DOS|CD|VGA|MCGA|SVGA|VESA|EGA|TDY|TANDY|PCJR|JR|CGA)"
+    r"|CD(?P<core2>[A-Z0-9]{3,}))$"
+)
+VARIANT_BONUS = {
+    "DOS": 0.5, "CDPREFIX": 0.5, "CD": 0.0, "VGA": 0.4, "MCGA": 0.4, "SVGA": 0.4, "VESA": 0.4,
+    "EGA": 0.3, "TDY": 0.2, "TANDY": 0.2, "PCJR": 0.2, "JR": 0.2, "CGA": 0.1,
+}  # fmt: skip
 DISK_NUMBER = re.compile(r"(DIS[KC]|SIDE|CD)?[ _-]*(\d+)( OF \d+)?", re.IGNORECASE)
 
 
@@ -210,33 +225,48 @@ def _common_folder(paths: list[str]) -> tuple[str, ...]:
 
 
 def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> None:
-    by_folder_stem = {(p.folder, p.stem.upper()) for p in programs if p.ext != "BAT"}
-    top_name = _alnum(root[-1]) if root else ""
+    """Score every program: the name's likeness to the title counts most, then its folder,
+    then how deep it sits; decoys sink, generic names and batch files give way a little."""
+    exts: dict[tuple, set[str]] = {}
+    for p in programs:
+        exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
     for p in programs:
         stem = _alnum(p.stem)
         inner = p.folder[len(root) :]
         likeness = max((_likeness(stem, form) for form in forms), default=0.0)
+        bare, bonus = stem, 0.0
+        variant = VARIANT.match(stem)
+        if variant:
+            core = variant["core"] or variant["core2"]
+            core_likeness = max((_likeness(core, form) for form in forms), default=0.0)
+            if core_likeness >= likeness:
+                bare, likeness = core, core_likeness
+                bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        if likeness >= 0.5 and any(form.startswith(bare[0]) for form in forms):
+            bonus += W["first"]
         if PUBLISHER_LAUNCHERS.match(stem):
-            likeness = max(likeness, 0.95 if stem == "SIERRA" else 0.9)
+            likeness = max(likeness, W["sierra"] if stem == "SIERRA" else W["sci"])
         kind = _decoy_kind(stem)
         if kind and any(f" {stem} " in f" {form} " for form in forms):
             kind = ""  # a game really called so
-        generic = bool(GENERIC.match(stem))
-        folder = _alnum(p.folder[-1]) if p.folder else top_name
-        score = 4 * likeness - 1.5 * len(inner)
-        if folder and stem == folder and not generic:
+        generic = bool(GENERIC.match(bare))
+        score = 4 * likeness + bonus + W["len"] * len(bare) * likeness - W["depth"] * len(inner)
+        if p.folder and stem == _alnum(p.folder[-1]) and not generic:
             score += 2  # T7G/T7G.BAT, CARMA/CARMA.BAT: named like its folder
         if inner:
             score += 1.5 * max(_likeness(_alnum(f), form) for f in inner for form in forms)
         if any(SIDE_FOLDERS.match(_alnum(f)) for f in inner):
             score -= 3
+        twins = exts[(p.folder, p.stem.upper())]
         if p.ext == "BAT":
             # A batch file beside the program of the same name is that program's launcher.
-            score += 1 if (p.folder, p.stem.upper()) in by_folder_stem else -0.3
+            score += W["bat_twin"] if len(twins) > 1 else W["bat"]
         else:
-            score += _size_points(p.size)
+            score += W["size"] * _size_points(p.size)
+            if p.ext == "COM" and "EXE" in twins:
+                score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
-            score -= 1.5
+            score -= W["generic"]
         if kind:
             score -= 10
         p.score, p.kind = score, kind
