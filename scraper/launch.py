@@ -254,7 +254,9 @@ def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> 
         if p.folder and stem == _alnum(p.folder[-1]) and not generic:
             score += 2  # T7G/T7G.BAT, CARMA/CARMA.BAT: named like its folder
         if inner:
-            score += 1.5 * max(_likeness(_alnum(f), form) for f in inner for form in forms)
+            score += 1.5 * max(
+                (_likeness(_alnum(f), form) for f in inner for form in forms), default=0
+            )
         if any(SIDE_FOLDERS.match(_alnum(f)) for f in inner):
             score -= 3
         twins = exts[(p.folder, p.stem.upper())]
