@@ -277,12 +277,15 @@ def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> 
 def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     """The program that starts the game, the DOS lines that run it, and why."""
     members = [(path.replace("\\", "/").strip("/"), size) for path, size in members]
-    programs = []
+    programs, images = [], []
     for path, size in members:
-        folder, name, stem, ext = _split(path)
+        ext = path.rpartition(".")[2].upper()  # most members are data: split only the rest
         if ext in PROGRAMS:
+            folder, name, stem, ext = _split(path)
             programs.append(_Program(path, folder, name, stem, ext, size))
-    floppies, cds = _images(members)
+        elif ext in FLOPPY_EXTENSIONS or ext in CD_EXTENSIONS:
+            images.append((path, size))
+    floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
     _rank(programs, _title_forms(title), root)
