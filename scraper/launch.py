@@ -1,0 +1,334 @@
+"""How to start a DOS game from its archive's member list: which program, and the DOS lines.
+
+Pure standard library: no Django, no I/O. The scan calls `choose_start` for every archive, so it
+stays linear in the number of members, with precompiled patterns and no pairwise comparisons.
+Commands assume the archive is drive C: and the session starts in C:\\.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+__all__ = ["Start", "choose_start"]
+
+PROGRAMS = {"EXE", "COM", "BAT"}
+
+# Programs that are never the game itself, matched on the name without extension, upper-cased,
+# with everything but letters and digits removed ("RAP-HELP" -> "RAPHELP"). Games ship them beside
+# the real program; picking one shows a set-up screen, an error or a text file instead of the game.
+DECOYS = {
+    # Installers and set-up: they copy or configure the game (sound card, video, controls).
+    "installer": r"INST|SETUP|SETSOUND|SETSND|CONFIG|CFG|UNINST|^SET(BLAST|MAIN|MUSE|VIDEO|TINGS"
+    r"|PATH|D|M)$|^SOUND|^SND|^BOOT(DISK|MKR|ME|ALT)?$|FIXBOOT|DETECT|TEST$|^CHECK|^WHAT$"
+    r"|CDSPEED|^CPUID$|HAVEVESA|^JOY$",
+    # DOS extenders, memory managers, video and sound drivers: loaded by the game, not the game.
+    "driver": r"^(DOS4G|DOS4GW|DOS32A|CWSDPMI|PMODEW?|UNIVBE|UNIVESA|UVCONFIG|HDPMI(32)?|32RTM|RTM"
+    r"|DPMI.*|LOADPATS|ULTRAMID|[A-Z]?MIDPAK|SOUNDRV|X?DIGPLAY|XMIPLAY|MSSW95|N?NANSI|C?T?MOUSE"
+    r"|VESA(FIX)?|TRYVESA|VECTOR|ATISET|MEGAEM|EMUSET|JEMMEX|JEMM386|HIMEM|EMM386|SMARTDRV|MSCDEX"
+    r"|ADLIB[A-Z]?|SBLASTER|SBPRO|SB16|SBCLONE|PAS16|GF166|IBMSND|IBMBAK|PAUDIO|LSIZE|DRV.*"
+    r"|.*DRV|GRAVIS|PAUSE.*|VBE.*)$",
+    # Readers, viewers, catalogues, order forms, intros and end sequences shipped beside the game.
+    "reader": r"^READ|README|HELP|HLP$|^MANUAL|^ORDER|^CATALOG|^DEALERS|^SWCBBS|^INFO|REGCARD"
+    r"|REG$|^REGISTER|VIEW|SMACKPLY|^CDPLAY|INTRO$|^OPENING$|^LOGO$|^END_?GAME$|^CREDITS$"
+    r"|^DEMO$",
+    # Level, map and ship editors.
+    "editor": r"EDIT|^BUILD$|^LEVELED$|ED95$",
+    # Patchers and archivers: they change or unpack files.
+    "patcher": r"PATCH|^PKUNZ|^PKZIP|^UNZIP|^LHA$|^ARJ$|^DEARJ$|^UNARC|^MPSCOPY$|^COPY",
+    # Network and modem front ends, and the Windows versions of a program.
+    "network": r"IPX|^SER(SETUP|DRV)$|^NET|^COMMIT$|^DWANGO$|^KALI|^KCHAT$|^CONNECT$|^WIN"
+    r"|95$|^DOSBOX|^AUTORUN$|^AUTOKILL$",
+}
+DECOY_PATTERNS = {kind: re.compile(pattern) for kind, pattern in DECOYS.items()}
+
+# Names that many collections use to start a game (GO.BAT, PLAY.EXE): possible, but weaker than a
+# program named like the game.
+GENERIC = re.compile(
+    r"^(GO|RUN|PLAY|START|GAME|MAIN|MENU|LAUNCH|LAUNCHER|LOAD|LOADER|BEGIN|RUNGAME|PLAYGAME"
+    r"|STARTUP|RUNME|EXE|MAINPROG)$"
+)
+# The interpreters publishers named instead of the game: Sierra's SIERRA.EXE and SCI*.EXE.
+PUBLISHER_LAUNCHERS = re.compile(r"^(SIERRA|SCI[A-Z0-9]{1,5})$")
+# Folders of drivers, installers and documentation: their programs are not the game.
+SIDE_FOLDERS = re.compile(
+    r"^(DRIVERS?|DRV|SOUNDS?|SETUP|INSTALL|INSTDATA|UTILS?|TOOLS|EXTRAS?|DOCS?|MANUAL|BONUS)$"
+)
+
+FLOPPY_EXTENSIONS = {"IMG", "IMA", "VFD"}
+CD_EXTENSIONS = {"ISO", "CUE", "BIN"}
+# A .IMG is a floppy only at a floppy's size: games also use .IMG (and .BIN) for their own data.
+FLOPPY_SIZES = {163840, 184320, 327680, 368640, 737280, 1228800, 1474560, 1720320, 2949120}
+CD_BIN_MIN_SIZE = 20_000_000
+ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
+# Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
+# likeness counts 4 at most, a decoy loses 10.
+W = dict(
+    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2, generic=0.5
+)
+# A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
+# with the title, and prefer the DOS, CD and better-graphics versions of the same program.
+VARIANT = re.compile(
+    r"^(?:(?P<core>[A-Z0-9]{2,}?)(?P<affix>DOS|CD|VGA|MCGA|SVGA|VESA|EGA|TDY|TANDY|PCJR|JR|CGA)"
+    r"|CD(?P<core2>[A-Z0-9]{3,}))$"
+)
+VARIANT_BONUS = {
+    "DOS": 0.5, "CDPREFIX": 0.5, "CD": 0.0, "VGA": 0.4, "MCGA": 0.4, "SVGA": 0.4, "VESA": 0.4,
+    "EGA": 0.3, "TDY": 0.2, "TANDY": 0.2, "PCJR": 0.2, "JR": 0.2, "CGA": 0.1,
+}  # fmt: skip
+DISK_NUMBER = re.compile(r"(DIS[KC]|SIDE|CD)?[ _-]*(\d+)( OF \d+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    path: str | None
+    command: tuple[str, ...]
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Program:
+    path: str
+    folder: tuple[str, ...]
+    name: str
+    stem: str
+    ext: str
+    size: int
+    score: float = 0.0
+    kind: str = ""
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def _title_forms(title: str) -> list[str]:
+    """The title as space-separated upper-case words, CamelCase split ("SimCity" -> "SIM CITY"),
+    once as written and once with Roman numerals as digits ("Ultima VII" -> "ULTIMA 7")."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", title.replace("'", ""))
+    words = re.findall(r"[A-Z0-9]+", spaced.upper())
+    arabic = [ROMAN.get(word, word) if i else word for i, word in enumerate(words)]
+    forms = [" ".join(words)]
+    if arabic != words:
+        forms.append(" ".join(arabic))
+    return [form for form in forms if form]
+
+
+def _likeness(stem: str, title: str) -> float:
+    """How well a program's name abbreviates the title, 0 to 1: each letter found in order in
+    the title scores 1 at a word start or right after the previous one, 0.5 inside a word, 0 when
+    missing ("AITD2" and "INDARK" for "ALONE IN THE DARK 2" both score 1)."""
+    if not stem or not title:
+        return 0.0
+    if f" {stem} " in f" {title} " or stem == title.replace(" ", ""):
+        return 1.0
+    padded = " " + title
+    points, pos, matched = 0.0, 0, False
+    for char in stem:
+        if matched and padded.startswith(char, pos):
+            points, pos = points + 1, pos + 1
+            continue
+        at = padded.find(" " + char, pos)
+        if at >= 0:
+            points, pos, matched = points + 1, at + 2, True
+            continue
+        at = padded.find(char, pos)
+        if at >= 0:
+            points, pos, matched = points + 0.5, at + 1, True
+        elif char.isdigit():
+            points += 0.25  # "KEEN1" for "Commander Keen": an episode number the title lacks
+    return points / len(stem) * (0.6 if len(stem) == 1 else 1.0)
+
+
+def _decoy_kind(stem: str) -> str:
+    for kind, pattern in DECOY_PATTERNS.items():
+        if pattern.search(stem):
+            return kind
+    return ""
+
+
+def _size_points(size: int) -> float:
+    """0 for a few-kB stub, 1 from about 1 MB: the game is usually the biggest program."""
+    return min(1.0, max(0.0, math.log2(max(size, 1) / 1000) / 10))
+
+
+def _split(path: str) -> tuple[tuple[str, ...], str, str, str]:
+    *folder, name = path.split("/")
+    stem, _, ext = name.rpartition(".")
+    return tuple(folder), name, stem or ext, ext.upper() if stem else ""
+
+
+def _dos(parts: tuple[str, ...] | list[str]) -> str:
+    path = "\\".join(parts)
+    return f'"{path}"' if " " in path else path
+
+
+def _natural(path: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.upper())]
+
+
+def _disk_set(images: list[tuple[str, int]]) -> list[str]:
+    """The images of one game in disk order: those named like the first once disk numbers are
+    dropped ("Game (Disk 1 of 3).img", "DISK2.IMG"); a lone image is its own set."""
+    ordered = sorted((path for path, _ in images), key=_natural)
+    key = DISK_NUMBER.sub("", ordered[0].rsplit(".", 1)[0]).upper()
+    return [p for p in ordered if DISK_NUMBER.sub("", p.rsplit(".", 1)[0]).upper() == key]
+
+
+def _images(members: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
+    """(floppy images, CD images) worth mounting, each as one set in disk order."""
+    floppies, cds, cue_folders = [], [], set()
+    for path, size in members:
+        ext = path.rpartition(".")[2].upper()
+        if ext in FLOPPY_EXTENSIONS and (ext != "IMG" or size in FLOPPY_SIZES):
+            floppies.append((path, size))
+        elif ext in CD_EXTENSIONS:
+            cds.append((path, size))
+            if ext == "CUE":
+                cue_folders.add(path.rpartition("/")[0])
+    # A .BIN is mounted through its .CUE when there is one, and alone only when CD-sized.
+    cds = [
+        (path, size)
+        for path, size in cds
+        if not path.upper().endswith(".BIN")
+        or (path.rpartition("/")[0] not in cue_folders and size >= CD_BIN_MIN_SIZE)
+    ]
+    return (_disk_set(floppies) if floppies else []), (_disk_set(cds) if cds else [])
+
+
+def _mounts(floppies: list[str], cds: list[str]) -> list[str]:
+    lines = []
+    if floppies:
+        lines.append(f"imgmount a {' '.join(_dos(p.split('/')) for p in floppies)} -t floppy")
+    if cds:
+        lines.append(f"imgmount d {' '.join(_dos(p.split('/')) for p in cds)} -t iso")
+    return lines
+
+
+def _common_folder(paths: list[str]) -> tuple[str, ...]:
+    """The folder every member sits in ("GAME/" in most zips), or () when they differ."""
+    common: list[str] | None = None
+    for path in paths:
+        folder = path.split("/")[:-1]
+        if common is None:
+            common = folder
+            continue
+        n = 0
+        while n < min(len(common), len(folder)) and common[n] == folder[n]:
+            n += 1
+        del common[n:]
+        if not common:
+            break
+    return tuple(common or ())
+
+
+def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> None:
+    """Score every program: the name's likeness to the title counts most, then its folder,
+    then how deep it sits; decoys sink, generic names and batch files give way a little."""
+    exts: dict[tuple, set[str]] = {}
+    for p in programs:
+        exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
+    for p in programs:
+        stem = _alnum(p.stem)
+        inner = p.folder[len(root) :]
+        likeness = max((_likeness(stem, form) for form in forms), default=0.0)
+        bare, bonus = stem, 0.0
+        variant = VARIANT.match(stem)
+        if variant:
+            core = variant["core"] or variant["core2"]
+            core_likeness = max((_likeness(core, form) for form in forms), default=0.0)
+            if core_likeness >= likeness:
+                bare, likeness = core, core_likeness
+                bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        if likeness >= 0.5 and any(form.startswith(bare[0]) for form in forms):
+            bonus += W["first"]
+        if PUBLISHER_LAUNCHERS.match(stem):
+            likeness = max(likeness, W["sierra"] if stem == "SIERRA" else W["sci"])
+        kind = _decoy_kind(stem)
+        if kind and any(f" {stem} " in f" {form} " for form in forms):
+            kind = ""  # a game really called so
+        generic = bool(GENERIC.match(bare))
+        score = 4 * likeness + bonus + W["len"] * len(bare) * likeness - W["depth"] * len(inner)
+        if p.folder and stem == _alnum(p.folder[-1]) and not generic:
+            score += 2  # T7G/T7G.BAT, CARMA/CARMA.BAT: named like its folder
+        if inner:
+            score += 1.5 * max(
+                (_likeness(_alnum(f), form) for f in inner for form in forms), default=0
+            )
+        if any(SIDE_FOLDERS.match(_alnum(f)) for f in inner):
+            score -= 3
+        twins = exts[(p.folder, p.stem.upper())]
+        if p.ext == "BAT":
+            # A batch file beside the program of the same name is that program's launcher.
+            score += W["bat_twin"] if len(twins) > 1 else W["bat"]
+        else:
+            score += W["size"] * _size_points(p.size)
+            if p.ext == "COM" and "EXE" in twins:
+                score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
+        if generic:
+            score -= W["generic"]
+        if kind:
+            score -= 10
+        p.score, p.kind = score, kind
+
+
+def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
+    """The program that starts the game, the DOS lines that run it, and why."""
+    members = [(path.replace("\\", "/").strip("/"), size) for path, size in members]
+    programs, images = [], []
+    for path, size in members:
+        ext = path.rpartition(".")[2].upper()  # most members are data: split only the rest
+        if ext in PROGRAMS:
+            folder, name, stem, ext = _split(path)
+            programs.append(_Program(path, folder, name, stem, ext, size))
+        elif ext in FLOPPY_EXTENSIONS or ext in CD_EXTENSIONS:
+            images.append((path, size))
+    floppies, cds = _images(images)
+    mounts = _mounts(floppies, cds)
+    root = _common_folder([path for path, _ in members])
+    _rank(programs, _title_forms(title), root)
+    programs.sort(key=lambda p: -p.score)
+    candidates = tuple(p.path for p in programs)
+    best = programs[0] if programs else None
+    if best is not None and (not best.kind or (best.kind == "installer" and not mounts)):
+        lines = [*mounts, f"cd {_dos(best.folder)}"] if best.folder else [*mounts]
+        lines.append(_dos([best.name]))
+        if best.kind == "installer":
+            reason = f"The only program is an installer ({best.name}): install the game first."
+        elif any(_likeness(_alnum(best.stem), form) >= 0.75 for form in _title_forms(title)):
+            reason = f"{best.name} is named like the game."
+        elif best.folder and _alnum(best.stem) == _alnum(best.folder[-1]):
+            reason = f"{best.name} is named like its folder."
+        elif len([p for p in programs if not p.kind]) == 1:
+            reason = f"{best.name} is the only program that is not a set-up or helper program."
+        else:
+            reason = f"{best.name} ranks first: no program is named like the game."
+        if mounts:
+            reason = reason[:-1] + ", with the game's " + ("CD on D:." if cds else "disks on A:.")
+        return Start(best.path, tuple(lines), reason, candidates)
+    if cds:
+        return Start(
+            None, (*mounts, "d:", "dir /w"),
+            "A CD image and no program to start from C:: it is mounted as D: to install or "
+            "start from it.",
+            candidates,
+        )  # fmt: skip
+    if floppies:
+        disks = "disk image" if len(floppies) == 1 else f"{len(floppies)} disk images"
+        # The images' contents are not read at scan time: show A: rather than guess "boot",
+        # which hangs on a disk without a boot sector; a booter gets "boot -l a" as an override.
+        return Start(
+            None, (*mounts, "a:", "dir /w"),
+            f"A floppy game: its {disks} are mounted on A: in order.",
+            candidates,
+        )  # fmt: skip
+    if best is not None:
+        return Start(
+            None, (),
+            f"Only helper programs ({', '.join(p.name for p in programs[:3])}): "
+            "none of them starts a game.",
+            candidates,
+        )  # fmt: skip
+    return Start(None, (), "No DOS program (.EXE, .COM, .BAT) in this archive.", candidates)
