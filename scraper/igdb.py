@@ -16,12 +16,11 @@ from pathlib import Path
 import anyio
 import httpx
 
-from scraper.matching import SEARCH_FIELDS, search_query
+from scraper.matching import PLATFORM_FILTER, SEARCH_FIELDS, search_query
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "romvault/1.0 (self-hosted DOS game library; +https://github.com/romvault/romvault)"
-DOS, PC = 13, 6
 MAX_LIMIT = 500  # §2: limit is at most 500
 MAX_QUERIES = 10  # §3: at most 10 queries in one multiquery
 CREDENTIALS_HELP = (
@@ -335,7 +334,7 @@ class IGDBClient:
             (
                 "games",
                 f'fields {SEARCH_FIELDS}; search "{search_query(title)}"; '
-                f"where platforms = ({DOS},{PC}); limit 10;",
+                f"{PLATFORM_FILTER}; limit 10;",
             )
             for title in titles
         ]
@@ -347,7 +346,7 @@ class IGDBClient:
         return await self.post(
             "games",
             f'fields {CANDIDATE_FIELDS}; search "{search_query(title)}"; '
-            f"where platforms = ({DOS},{PC}); limit {int(limit)};",
+            f"{PLATFORM_FILTER}; limit {int(limit)};",
         )
 
     async def games_by_id(self, ids: list[int], fields: str = IMPORT_FIELDS) -> list[dict]:
