@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
-import environ
 
 from romvault import config
 from scraper.igdb import IGDBError, client_from_settings
 
 HIDDEN = "set (hidden)"
 CLEAR = "-"  # typed as an answer: remove the value (back to the default)
-DB_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 # The order of the questions, and of the summary.
 KEYS = ("ROM_DIRS", "IGDB_CLIENT_ID", "IGDB_SECRET_KEY", "DATABASE_URL")
 
@@ -51,17 +49,10 @@ def check_rom_dirs(text: str) -> str:
 
 
 def check_database_url(url: str) -> str:
-    """The same rule as romvault/settings.py: a URL django-environ reads, SQLite or PostgreSQL."""
     try:
-        engine = environ.Env.db_url_config(url).get("ENGINE")
-    except Exception:  # django-environ raises several types for a malformed URL
-        engine = None
-    if engine not in DB_ENGINES:
-        raise SetupError(
-            "DATABASE_URL must be a SQLite or PostgreSQL URL, for example "
-            "sqlite:////srv/romvault/romvault.sqlite3 or postgres://user:pass@host:5432/romvault; "
-            f"not {url!r}."
-        )
+        config.database_from_url(url)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
     return url
 
 
