@@ -120,6 +120,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_DIR = Path(env.str("DATA_DIR", default=str(config.default_data_dir()))).expanduser()
 
 INSTALLED_APPS = [
+    "romvault",  # the site-wide commands (`setup`)
     "accounts",
     "catalog",
     "scraper",

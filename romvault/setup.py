@@ -1,8 +1,5 @@
 """`manage.py setup`: ask for (or take from flags) the settings a new install needs, check them,
 and write them to the private config file ($XDG_CONFIG_HOME/romvault/romvault.env).
-
-The questions and checks live here, apart from the command, so that tests can drive them with
-plain functions for input and output.
 """
 
 import os
