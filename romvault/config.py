@@ -1,7 +1,8 @@
 """Where romvault keeps its configuration and data, and how the env files layer.
 
-Stdlib only: `make run` calls `python -m romvault.config --ensure-secret-key` before Django can
-load settings (settings refuse to start without a real SECRET_KEY when DEBUG is off).
+Imports only the standard library: `make run` calls `python -m romvault.config
+--ensure-secret-key` before Django can load settings (settings refuse to start without a real
+SECRET_KEY when DEBUG is off).
 """
 
 import argparse
@@ -12,6 +13,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSECURE_KEY_PREFIX = "django-insecure-"
+DB_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 
 
 def xdg_dir(variable: str, fallback: str) -> Path:
@@ -31,6 +33,23 @@ def default_data_dir() -> Path:
 
 def dotenv_file() -> Path:
     return BASE_DIR / ".env"
+
+
+def database_from_url(url: str) -> dict:
+    """Django's DATABASES entry for a DATABASE_URL; ValueError unless it is SQLite or PostgreSQL
+    (settings at start-up and `setup` on an answer apply this one rule)."""
+    import environ  # not at the top: see the module docstring
+
+    try:
+        database = environ.Env.db_url_config(url)
+    except Exception:  # django-environ raises several types for a malformed URL
+        database = {}
+    if database.get("ENGINE") not in DB_ENGINES:
+        raise ValueError(
+            "DATABASE_URL must be a SQLite or PostgreSQL URL, for example "
+            "sqlite:////srv/romvault/romvault.sqlite3 or postgres://user:pass@host:5432/romvault."
+        )
+    return database
 
 
 def parse_env_file(path: Path) -> dict[str, str]:

@@ -120,6 +120,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_DIR = Path(env.str("DATA_DIR", default=str(config.default_data_dir()))).expanduser()
 
 INSTALLED_APPS = [
+    "romvault",  # the site-wide commands (`setup`)
     "accounts",
     "catalog",
     "scraper",
@@ -164,20 +165,14 @@ TEMPLATES = [
     },
 ]
 
-_DB_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 try:
     DATABASES = {
-        "default": env.db_url_config(
+        "default": config.database_from_url(
             env.str("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'romvault.sqlite3'}")
         )
     }
-except Exception:  # django-environ raises several types for a malformed URL
-    DATABASES = {"default": {"ENGINE": None}}
-if DATABASES["default"]["ENGINE"] not in _DB_ENGINES:
-    raise ImproperlyConfigured(
-        "DATABASE_URL must be a SQLite or PostgreSQL URL, for example "
-        "sqlite:////srv/romvault/romvault.sqlite3 or postgres://user:pass@host:5432/romvault."
-    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets pages read while `scrape` writes; IMMEDIATE plus a busy timeout makes writers

@@ -1,8 +1,5 @@
 """`manage.py setup`: ask for (or take from flags) the settings a new install needs, check them,
 and write them to the private config file ($XDG_CONFIG_HOME/romvault/romvault.env).
-
-The questions and checks live here, apart from the command, so that tests can drive them with
-plain functions for input and output.
 """
 
 import os
@@ -10,14 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import environ
-import httpx
+import anyio
 
 from romvault import config
+from scraper.igdb import IGDBError, client_from_settings
 
 HIDDEN = "set (hidden)"
 CLEAR = "-"  # typed as an answer: remove the value (back to the default)
-DB_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 # The order of the questions, and of the summary.
 KEYS = ("ROM_DIRS", "IGDB_CLIENT_ID", "IGDB_SECRET_KEY", "DATABASE_URL")
 
@@ -50,17 +46,10 @@ def check_rom_dirs(text: str) -> str:
 
 
 def check_database_url(url: str) -> str:
-    """The same rule as romvault/settings.py: a URL django-environ reads, SQLite or PostgreSQL."""
     try:
-        engine = environ.Env.db_url_config(url).get("ENGINE")
-    except Exception:  # django-environ raises several types for a malformed URL
-        engine = None
-    if engine not in DB_ENGINES:
-        raise SetupError(
-            "DATABASE_URL must be a SQLite or PostgreSQL URL, for example "
-            "sqlite:////srv/romvault/romvault.sqlite3 or postgres://user:pass@host:5432/romvault; "
-            f"not {url!r}."
-        )
+        config.database_from_url(url)
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
     return url
 
 
@@ -70,41 +59,14 @@ def check_plain(name: str, value: str) -> str:
     return value
 
 
-@dataclass
-class CredentialCheck:
-    ok: bool  # Twitch gave a token
-    refused: bool  # Twitch said the id or the secret is wrong: ask again
-    message: str
+def check_igdb_credentials(client_id: str, secret: str) -> None:
+    """Raises IGDBError, permanent when Twitch refuses them. One try: a person is waiting."""
 
+    async def check():
+        async with client_from_settings(credentials=(client_id, secret), attempts=1) as igdb:
+            await igdb.check_credentials()
 
-def check_igdb_credentials(client_id, secret, token_url, *, timeout=10.0, token_cache=None):
-    """Ask Twitch for an app token with these credentials (the client-credentials grant).
-
-    A token we get is stored where `scrape` looks for it, so the check costs none of the 25 live
-    tokens Twitch allows an application.
-    """
-    form = {"client_id": client_id, "client_secret": secret, "grant_type": "client_credentials"}
-    try:
-        response = httpx.post(token_url, data=form, timeout=timeout)
-    except httpx.HTTPError as exc:
-        return CredentialCheck(
-            False, False, f"could not reach Twitch at {token_url} ({type(exc).__name__})"
-        )
-    if response.status_code == 200:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and data.get("access_token"):
-            if token_cache is not None:
-                token_cache.save(client_id, data["access_token"], int(data.get("expires_in", 0)))
-            return CredentialCheck(True, False, "Twitch accepted the IGDB credentials.")
-        return CredentialCheck(False, False, "Twitch sent an unreadable answer")
-    if response.status_code == 400:
-        return CredentialCheck(False, True, "Twitch does not know this IGDB client id.")
-    if response.status_code in (401, 403):
-        return CredentialCheck(False, True, "Twitch refused the secret for this IGDB client id.")
-    return CredentialCheck(False, False, f"Twitch answered {response.status_code}")
+    anyio.run(check)
 
 
 # The run --------------------------------------------------------------------------------------
@@ -115,9 +77,7 @@ class Options:
     given: dict[str, str] = field(default_factory=dict)  # from flags; "" clears a value
     interactive: bool = True
     check_credentials: bool = True
-    token_url: str = ""  # settings.TWITCH_TOKEN_URL
     data_dir: Path | None = None
-    token_cache: object = None
 
 
 @dataclass
@@ -227,24 +187,22 @@ class Setup:
             )
             if not self.options.check_credentials or unchanged:
                 return  # checked when they were saved
-            result = check_igdb_credentials(
-                client_id, secret, self.options.token_url, token_cache=self.options.token_cache
-            )
-            if result.ok:
-                self.say(result.message)
+            try:
+                check_igdb_credentials(client_id, secret)
+            except IGDBError as exc:
+                failure = exc
+            else:
+                self.say("Twitch accepted the IGDB credentials.")
                 return
-            if not result.refused:
+            if not failure.permanent:
                 self.warn(
-                    f"Could not check the IGDB credentials: {result.message}. They are saved "
+                    f"Could not check the IGDB credentials: {failure}. They are saved "
                     "unchecked; `scrape` will tell if they are wrong."
                 )
                 return
             if not self.options.interactive:
-                raise SetupError(
-                    f"{result.message} Check IGDB_CLIENT_ID and IGDB_SECRET_KEY at "
-                    "https://dev.twitch.tv/console/apps (nothing was written)."
-                )
-            self.warn(f"{result.message} Enter them again ({CLEAR} to leave IGDB off).")
+                raise SetupError(f"{failure} Nothing was written.")
+            self.warn(f"{failure} Enter them again ({CLEAR} to leave IGDB off).")
             self.options.given.pop("IGDB_CLIENT_ID", None)
             self.options.given.pop("IGDB_SECRET_KEY", None)
             self.values["IGDB_CLIENT_ID"] = self._value(

@@ -1,6 +1,7 @@
 """An async client for IGDB: Twitch token, one polite limiter, retries, batching.
 
-Knows HTTP and IGDB, not the database. Facts it relies on are in
+Knows HTTP and IGDB, not the database; `client_from_settings` is the one place that reads
+Django's settings. Facts it relies on are in
 `scraper/tests/data/igdb/API_FACTS.md` (cited by section below).
 """
 
@@ -15,18 +16,18 @@ from pathlib import Path
 
 import anyio
 import httpx
+from django.conf import settings
 
-from scraper.matching import SEARCH_FIELDS, search_query
+from scraper.matching import PLATFORM_FILTER, SEARCH_FIELDS, search_query
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "romvault/1.0 (self-hosted DOS game library; +https://github.com/romvault/romvault)"
-DOS, PC = 13, 6
 MAX_LIMIT = 500  # §2: limit is at most 500
 MAX_QUERIES = 10  # §3: at most 10 queries in one multiquery
 CREDENTIALS_HELP = (
-    "Create an application at https://dev.twitch.tv/console/apps and set its Client ID as "
-    "IGDB_CLIENT_ID and a new secret as IGDB_SECRET_KEY (README, Configuration)."
+    "IGDB_CLIENT_ID and IGDB_SECRET_KEY are the Client ID and a secret of an application at "
+    "https://dev.twitch.tv/console/apps (README, Configuration)."
 )
 
 IMPORT_FIELDS = ",".join(
@@ -217,6 +218,13 @@ class IGDBClient:
                 self._token = Masked(await self._fetch_token())
             return self._token
 
+    async def check_credentials(self) -> None:
+        """Ask Twitch for a new token even when one is cached, which proves nothing about a new
+        secret. Raises IGDBError, permanent when Twitch refuses the id or the secret. The token
+        is kept and cached, so the next scrape needs none of the few Twitch allows (§1)."""
+        async with self._token_lock:
+            self._token = Masked(await self._fetch_token())
+
     async def _fetch_token(self) -> str:
         # Form body, not query string: the secret stays out of URLs and logs (§1).
         form = {
@@ -335,7 +343,7 @@ class IGDBClient:
             (
                 "games",
                 f'fields {SEARCH_FIELDS}; search "{search_query(title)}"; '
-                f"where platforms = ({DOS},{PC}); limit 10;",
+                f"{PLATFORM_FILTER}; limit 10;",
             )
             for title in titles
         ]
@@ -347,7 +355,7 @@ class IGDBClient:
         return await self.post(
             "games",
             f'fields {CANDIDATE_FIELDS}; search "{search_query(title)}"; '
-            f"where platforms = ({DOS},{PC}); limit {int(limit)};",
+            f"{PLATFORM_FILTER}; limit {int(limit)};",
         )
 
     async def games_by_id(self, ids: list[int], fields: str = IMPORT_FIELDS) -> list[dict]:
@@ -360,6 +368,25 @@ class IGDBClient:
         return await self.post(
             "games", f"fields {fields}; where id = ({id_list}); limit {MAX_LIMIT};"
         )
+
+
+def client_from_settings(*, credentials: tuple[str, str] | None = None, **options) -> IGDBClient:
+    """The client for this site: Django's IGDB settings and the token file in DATA_DIR.
+
+    `credentials` (client id, secret) replaces the configured ones (`setup` checks the ones
+    being entered); `options` go to IGDBClient. Raises IGDBError (permanent) when there are none.
+    """
+    client_id, secret = credentials or (settings.IGDB_CLIENT_ID, settings.IGDB_SECRET_KEY)
+    return IGDBClient(
+        client_id,
+        secret,
+        api_url=settings.IGDB_API_URL,
+        token_url=settings.TWITCH_TOKEN_URL,
+        # One file for `scrape`, the admin and `setup`: Twitch allows an application few live
+        # tokens and silently kills the oldest (§1).
+        token_cache=TokenCache(settings.DATA_DIR / "igdb-token.json"),
+        **options,
+    )
 
 
 def _json(response: httpx.Response):

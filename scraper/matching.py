@@ -22,15 +22,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import IntEnum
 from functools import lru_cache
 
 __all__ = [
-    "DOS", "PC", "SEARCH_FIELDS", "THRESHOLD", "Candidate", "Match", "normalize_title", "pick",
-    "score", "search_query",
+    "DOS", "PC", "PLATFORM_FILTER", "SEARCH_FIELDS", "THRESHOLD", "Candidate", "Match", "Platform",
+    "normalize_title", "pick", "score", "search_query",
 ]  # fmt: skip
 
-DOS, PC = 13, 6
-# Used as `fields {SEARCH_FIELDS}; search "..."; where platforms = (13,6); limit 10;`.
+
+class Platform(IntEnum):
+    """IGDB's ids of the only two platforms a search asks for; DOS ranks first."""
+
+    DOS = 13
+    PC = 6
+
+
+DOS, PC = Platform.DOS, Platform.PC
+PLATFORM_FILTER = f"where platforms = ({','.join(str(int(p)) for p in Platform)})"
+# Used as `fields {SEARCH_FIELDS}; search "..."; {PLATFORM_FILTER}; limit 10;`.
 SEARCH_FIELDS = (
     "name,alternative_names.name,first_release_date,platforms,game_type,version_parent,"
     "release_dates.y,release_dates.platform"

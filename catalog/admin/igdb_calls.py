@@ -6,9 +6,8 @@ The client is async; an admin view is a plain sync view, so each call runs its o
 from collections.abc import Awaitable, Callable
 
 import anyio
-from django.conf import settings
 
-from scraper.igdb import IGDBClient, TokenCache
+from scraper.igdb import IGDBClient, client_from_settings
 
 # A person is waiting: fewer and shorter tries than a scrape makes, so that an outage turns
 # into an error message within seconds instead of a hanging page.
@@ -18,17 +17,7 @@ TIMEOUT = 8.0
 
 def client() -> IGDBClient:
     """A client from the settings; raises IGDBError (permanent) without credentials."""
-    return IGDBClient(
-        settings.IGDB_CLIENT_ID,
-        settings.IGDB_SECRET_KEY,
-        api_url=settings.IGDB_API_URL,
-        token_url=settings.TWITCH_TOKEN_URL,
-        # The same token file as `scrape`: Twitch allows an application few live tokens.
-        token_cache=TokenCache(settings.DATA_DIR / "igdb-token.json"),
-        concurrency=1,
-        timeout=TIMEOUT,
-        attempts=ATTEMPTS,
-    )
+    return client_from_settings(concurrency=1, timeout=TIMEOUT, attempts=ATTEMPTS)
 
 
 def call(request: Callable[[IGDBClient], Awaitable]):

@@ -18,9 +18,9 @@ from catalog.admin import igdb_calls
 from catalog.models import Game
 from scraper import importer
 from scraper.igdb import IGDBError
-from scraper.matching import DOS, PC, Candidate, score
+from scraper.matching import Candidate, Platform, score
 
-PLATFORMS = {DOS: "DOS", PC: "PC"}  # the only two a scrape searches
+PLATFORMS = {platform: platform.name for platform in Platform}  # the only two a scrape searches
 
 
 class SearchForm(forms.Form):

@@ -140,3 +140,21 @@ def test_ensure_secret_key_stores_a_private_key_once(tmp_path, monkeypatch):
     # load_environment put it in os.environ; a second call keeps the stored key.
     assert "configured" in config.ensure_secret_key()
     assert config.parse_env_file(path)["SECRET_KEY"] == key
+
+
+@pytest.mark.parametrize(
+    "url", ["nosuchdb://x", "mysql://user@host/romvault", "postgres://host:port/x"]
+)
+def test_only_sqlite_and_postgresql_urls_are_databases(url):
+    with pytest.raises(ValueError, match="DATABASE_URL must be a SQLite or PostgreSQL URL"):
+        config.database_from_url(url)
+
+
+def test_a_postgresql_url_becomes_a_database_entry():
+    database = config.database_from_url("postgres://user:pw@db.example:5432/romvault")
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "db.example",
+        5432,
+        "romvault",
+    )

@@ -121,7 +121,7 @@ def test_interactive_answers_ask_again_for_a_missing_folder_and_a_refused_secret
     result = setup_process(tmp_path, stdin=answers, token_url=twitch.token_url, SECRET_KEY="k" * 50)
     assert result.returncode == 0, result.stderr
     assert "no-such-folder does not exist" in result.stderr
-    assert "Twitch refused the secret" in result.stderr
+    assert "Twitch refused IGDB_SECRET_KEY" in result.stderr
     assert "Twitch accepted the IGDB credentials" in result.stdout
     assert twitch.stats.token_requests == 2
     assert "SQLite in " + str(tmp_path / "data" / "romvault" / "romvault.sqlite3") in result.stdout
@@ -194,7 +194,7 @@ def run(*args, stdin=""):
 
 
 def test_refused_credentials_stop_an_unattended_run_and_nothing_is_written(private_config):
-    with pytest.raises(CommandError, match="Twitch does not know this IGDB client id"):
+    with pytest.raises(CommandError, match="Twitch does not know this IGDB_CLIENT_ID"):
         run("--no-input", "--igdb-client-id=nobody", "--igdb-secret-key-stdin", stdin="x\n")
     assert not private_config.exists()
 

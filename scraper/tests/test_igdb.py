@@ -4,7 +4,7 @@ import anyio
 import pytest
 
 from fake_igdb import FakeIGDB, build_dataset
-from scraper.igdb import IGDBClient, IGDBError, RateLimiter, TokenCache
+from scraper.igdb import IGDBClient, IGDBError, RateLimiter, TokenCache, client_from_settings
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +171,58 @@ def test_the_limiter_spaces_request_starts():
     # Any 5 consecutive starts span at least one period.
     pairs = zip(starts, starts[4:], strict=False)
     assert all(later - earlier >= 0.2 - 1e-3 for earlier, later in pairs)
+
+
+# The client built from settings, and the credentials check `setup` uses ----------------------
+
+
+def check(client):
+    return run(client, lambda c: c.check_credentials())
+
+
+def test_clients_from_the_settings_share_one_private_token_file_in_the_data_folder(
+    fake_igdb, settings
+):
+    [record] = run(client_from_settings(), doom)
+    assert record["name"] == "Doom"
+    run(client_from_settings(concurrency=1), doom)
+    assert fake_igdb.stats.tokens_issued == 1
+    token_file = settings.DATA_DIR / "igdb-token.json"
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_client_from_settings_needs_credentials(settings):
+    settings.IGDB_CLIENT_ID, settings.IGDB_SECRET_KEY = "someone", ""
+    with pytest.raises(IGDBError, match="not set") as info:
+        client_from_settings()
+    assert info.value.permanent
+
+
+def test_the_credentials_check_asks_twitch_even_with_a_token_cached(fake_igdb):
+    run(client_from_settings(), doom)
+    fake_igdb.reset_stats()
+    with pytest.raises(IGDBError, match="Twitch refused IGDB_SECRET_KEY") as info:
+        check(client_from_settings(credentials=(fake_igdb.client_id, "not-the-secret")))
+    assert info.value.permanent
+    assert fake_igdb.stats.token_requests == 1
+
+
+def test_an_unknown_client_id_fails_the_check_at_once(fake_igdb):
+    with pytest.raises(IGDBError, match="Twitch does not know this IGDB_CLIENT_ID") as info:
+        check(client_from_settings(credentials=("nobody", fake_igdb.client_secret)))
+    assert info.value.permanent and "dev.twitch.tv" in str(info.value)
+    assert fake_igdb.stats.token_requests == 1
+
+
+def test_a_checked_token_is_the_one_the_next_scrape_uses(fake_igdb):
+    check(client_from_settings())
+    run(client_from_settings(), doom)
+    assert fake_igdb.stats.tokens_issued == 1
+
+
+def test_an_unreachable_twitch_fails_the_check_as_retryable(settings):
+    settings.IGDB_CLIENT_ID, settings.IGDB_SECRET_KEY = "someone", "secret"
+    settings.TWITCH_TOKEN_URL = "http://127.0.0.1:9/oauth2/token"  # nothing listens there
+    with pytest.raises(IGDBError, match="cannot reach Twitch") as info:
+        check(client_from_settings(attempts=1))
+    assert not info.value.permanent

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from romvault import config
 from scraper import images, pipeline, runs
 from scraper.identify import MATCHED, NO_MATCH
-from scraper.igdb import IGDBClient, IGDBError, TokenCache
+from scraper.igdb import IGDBError, client_from_settings
 from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
 
@@ -234,14 +234,7 @@ class Command(BaseCommand):
             self.say("IGDB: every game is identified already; nothing to look up.", keep=True)
             return
         self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
-        client = IGDBClient(
-            settings.IGDB_CLIENT_ID,
-            settings.IGDB_SECRET_KEY,
-            api_url=settings.IGDB_API_URL,
-            token_url=settings.TWITCH_TOKEN_URL,
-            token_cache=TokenCache(settings.DATA_DIR / "igdb-token.json"),
-            concurrency=options["concurrency"],
-        )
+        client = client_from_settings(concurrency=options["concurrency"])
         try:
             report = pipeline.run(
                 jobs,

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
 from romvault.setup import KEYS, Interrupted, Options, Setup, SetupError
-from scraper.igdb import TokenCache
 
 FLAGS = {
     "ROM_DIRS": "rom_dirs",
@@ -77,9 +76,7 @@ class Command(BaseCommand):
                 given=given,
                 interactive=interactive,
                 check_credentials=not options["skip_check"],
-                token_url=settings.TWITCH_TOKEN_URL,
                 data_dir=settings.DATA_DIR,
-                token_cache=TokenCache(settings.DATA_DIR / "igdb-token.json"),
             ),
             ask=self._ask,
             ask_secret=self._ask_secret,
