@@ -15,7 +15,7 @@ import anyio
 
 from catalog.models import Game, Rom
 from scraper import importer
-from scraper.identify import FAILED, MATCHED, NO_MATCH, Job, Result, identify
+from scraper.identify import Job, Kind, Result, identify
 from scraper.igdb import IGDBClient, IGDBError
 
 _DONE = object()
@@ -74,9 +74,9 @@ def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
 def save(results: list[Result], report: MetadataReport) -> None:
     """Write one batch: one transaction per kind of result, and per GAMES_PER_TRANSACTION
     matched games."""
-    matched = [(r.job.game_id, r.match, r.record) for r in results if r.kind == MATCHED]
-    unmatched = [(r.job.game_id, r.match) for r in results if r.kind == NO_MATCH]
-    failed = [(r.job.game_id, r.error) for r in results if r.kind == FAILED]
+    matched = [(r.job.game_id, r.match, r.record) for r in results if r.kind == Kind.MATCHED]
+    unmatched = [(r.job.game_id, r.match) for r in results if r.kind == Kind.NO_MATCH]
+    failed = [(r.job.game_id, r.error) for r in results if r.kind == Kind.FAILED]
     for start in range(0, len(matched), GAMES_PER_TRANSACTION):
         chunk = matched[start : start + GAMES_PER_TRANSACTION]
         report.merged += len(importer.save_matches(chunk))
@@ -181,9 +181,9 @@ def run(
 
     def handle(results):
         if dry_run:
-            report.matched += sum(r.kind == MATCHED for r in results)
-            report.unmatched += sum(r.kind == NO_MATCH for r in results)
-            report.failed += sum(r.kind == FAILED for r in results)
+            report.matched += sum(r.kind == Kind.MATCHED for r in results)
+            report.unmatched += sum(r.kind == Kind.NO_MATCH for r in results)
+            report.failed += sum(r.kind == Kind.FAILED for r in results)
         else:
             save(results, report)
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
 from scraper import images, pipeline, runs
-from scraper.identify import MATCHED, NO_MATCH
+from scraper.identify import Kind
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
 from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
@@ -286,12 +286,12 @@ class Command(BaseCommand):
     def print_result(self, result):
         job = result.job
         name = f"{job.title} ({job.year})" if job.year else job.title
-        if result.kind == MATCHED:
+        if result.kind == Kind.MATCHED:
             record = result.record
             line = f'{name} -> IGDB {record["id"]} "{record.get("name", "")}"'
             if result.match and result.match.score < 1:
                 line += f" (score {result.match.score:.2f})"
-        elif result.kind == NO_MATCH:
+        elif result.kind == Kind.NO_MATCH:
             best = result.match.candidates[:1] if result.match else ()
             line = f"{name} -> no confident match" + (
                 f' (best: {best[0]["id"]} "{best[0]["name"]}", score {best[0]["score"]:.2f})'
