@@ -10,41 +10,9 @@ from romvault import config
 from scraper import images, pipeline, runs
 from scraper.identify import Kind
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
-from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
+from scraper.models import ScrapeLock, ScrapeRun, this_process
+from scraper.progress import Progress
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
-
-LABELS = PHASE_LABELS
-
-
-class Progress:
-    """A bar redrawn in place on a terminal; a plain line now and then otherwise."""
-
-    def __init__(self, stream, enabled: bool):
-        self.stream = stream
-        self.enabled = enabled
-        self.tty = enabled and getattr(stream, "isatty", lambda: False)()
-        self.last = 0.0
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        final = total is not None and done >= total
-        if not final and now - self.last < (0.1 if self.tty else 5):
-            return
-        self.last = now
-        label = LABELS.get(phase, phase)
-        if total:
-            width = 30
-            filled = int(width * done / total)
-            line = f"{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}"
-        else:
-            line = f"{label}: {done:,} files"
-        if self.tty:
-            self.stream.write("\r\033[K" + line + ("\n" if final else ""), ending="")
-            self.stream.flush()
-        else:
-            self.stream.write(line)
 
 
 class Command(BaseCommand):
