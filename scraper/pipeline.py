@@ -2,7 +2,8 @@
 
 `identify` runs under `anyio.run` in a worker thread and puts each result on a queue; the
 calling (main) thread is the only one that touches the database, saving results in batches of
-one transaction each. Ctrl-C or SIGTERM stops the sending, and what has arrived is saved.
+one transaction each. Setting the stop flag (runs.scrape_run does on SIGTERM and Ctrl-C) or a
+KeyboardInterrupt stops the sending, and what has arrived is saved.
 """
 
 import queue
@@ -100,8 +101,8 @@ def consume(
     """Run `produce(emit, stop)` under anyio.run in a worker thread, and pass what it emits to
     `handle` in batches, here in the calling thread (the one that may use the ORM).
 
-    Returns True when Ctrl-C or SIGTERM interrupted it: the producer is told to stop sending and
-    whatever had arrived is still handled. An error in the producer is raised here.
+    Returns True when it was stopped (`stop` set, or KeyboardInterrupt here): the producer stops
+    sending and whatever had arrived is still handled. An error in the producer is raised here.
     """
     stop = stop or threading.Event()
     items: queue.Queue = queue.Queue()
@@ -126,7 +127,6 @@ def consume(
             handle(pending)
         pending, last_flush = [], time.monotonic()
 
-    interrupted = False
     try:
         while (item := _next(items)) is not _DONE:
             if item is not None:
@@ -138,16 +138,15 @@ def consume(
                 flush()
         flush()
     except KeyboardInterrupt:
-        interrupted = True
         stop.set()
         thread.join(timeout=30)
         while (item := _next(items, wait=False)) not in (_DONE, None):
             pending.append(item)
         flush()
     thread.join(timeout=30)
-    if failure and not interrupted:
+    if failure and not stop.is_set():
         raise _igdb_error(failure[0])
-    return interrupted
+    return stop.is_set()
 
 
 def _next(items: queue.Queue, wait=True):

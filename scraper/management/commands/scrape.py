@@ -1,6 +1,4 @@
 import argparse
-import signal
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -10,7 +8,6 @@ from romvault import config
 from scraper import images, pipeline, runs
 from scraper.identify import Kind
 from scraper.igdb import IGDBClient, IGDBError, TokenCache
-from scraper.models import ScrapeLock, ScrapeRun, this_process
 from scraper.progress import Progress
 from scraper.scan import DEFAULT_EXTENSIONS, Scanner
 
@@ -86,67 +83,46 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.")
         self.verbosity = options["verbosity"]
         self.progress = Progress(self.stdout, self.verbosity >= 1)
-        self.recorder = None
-        me = this_process()
-        held = ScrapeLock.acquire(me, claimed_by=options["claimed_by"])
-        if held is not None:
-            raise CommandError(
-                f"Another scrape is running ({held.holder}, started "
-                f"{held.acquired_at:%Y-%m-%d %H:%M:%S %Z}). Wait for it to finish; a crashed "
-                "run's lock is taken over automatically."
-            )
-        previous = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        self._last_beat = time.monotonic()
-        status, error = ScrapeRun.Status.FAILED, ""
         try:
-            if not options["dry_run"]:  # a dry run writes nothing, not even its record
-                self.recorder = runs.Recorder(me, options["triggered_by"])
-            if options["dry_run"]:
-                self.say("Dry run: the folders are not scanned and nothing is written.")
-            else:
-                self.scan(options)
-            if not options["no_metadata"]:
-                self.identify(options)
-            if options["images"] and not options["dry_run"]:
-                self.download_images(options)
-            status = ScrapeRun.Status.SUCCEEDED
-        except KeyboardInterrupt:
-            status = ScrapeRun.Status.INTERRUPTED
+            # A dry run writes nothing, not even its record.
+            with runs.scrape_run(
+                claimed_by=options["claimed_by"],
+                triggered_by=options["triggered_by"],
+                record=not options["dry_run"],
+            ) as self.run:
+                self.scrape(options)
+        except runs.ScrapeBusy as exc:
+            raise CommandError(str(exc)) from None
+        if self.run.stopped:
             raise CommandError(
                 "Interrupted: what was saved is kept; run scrape again to continue.", returncode=130
-            ) from None
-        except Exception as exc:
-            error = str(exc) or type(exc).__name__
-            raise
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            try:
-                if self.recorder:
-                    self.recorder.finish(status, error)
-            finally:
-                ScrapeLock.release(me)
+            )
+
+    def scrape(self, options):
+        if options["dry_run"]:
+            self.say("Dry run: the folders are not scanned and nothing is written.")
+        else:
+            self.scan(options)
+        if not options["no_metadata"] and not self.run.stopped:
+            self.identify(options)
+        if options["images"] and not options["dry_run"] and not self.run.stopped:
+            self.download_images(options)
 
     def say(self, message, keep=False):
         """Print a message; with keep, also add it to the run's summary."""
         if self.verbosity >= 1:
             self.stdout.write(message)
-        if keep and self.recorder:
-            self.recorder.note(message)
+        if keep:
+            self.run.note(message)
 
     def report(self, styled_label, label, rest):
         """A phase's summary: printed, and kept in the run's record."""
         self.say(styled_label + rest)
-        if self.recorder:
-            self.recorder.note(label + rest)
+        self.run.note(label + rest)
 
     def on_progress(self, phase, done, total):
         self.progress(phase, done, total)
-        if self.recorder:
-            self.recorder.progress(phase, done, total)
-        if time.monotonic() - self._last_beat > 10:
-            ScrapeLock.heartbeat(this_process())
-            self._last_beat = time.monotonic()
+        self.run.progress(phase, done, total)
 
     def scan(self, options):
         folders = options["folders"] or settings.ROM_DIRS
@@ -176,7 +152,10 @@ class Command(BaseCommand):
             hash_files=options["hash_files"],
             on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
             on_progress=self.on_progress,
+            stop=self.run.stop,
         ).run()
+        if report.interrupted:
+            return
         self.report(
             self.style.SUCCESS("Scan finished"),
             "Scan finished",
@@ -218,6 +197,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 on_result=self.print_result if options["dry_run"] else None,
                 on_progress=self.on_progress,
+                stop=self.run.stop,
             )
         except IGDBError as exc:
             raise CommandError(f"IGDB: {exc}") from None
@@ -234,22 +214,19 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
-        if report.interrupted:
-            raise KeyboardInterrupt
 
     def download_images(self, options):
         report = images.download_images(
             concurrency=options["concurrency"],
             on_error=lambda message: self.stderr.write(f"image: {message}"),
             on_progress=self.on_progress,
+            stop=self.run.stop,
         )
         self.report(
             self.style.SUCCESS("Images"),
             "Images",
             f": {report.downloaded:,} downloaded, {report.failed:,} failed",
         )
-        if report.interrupted:
-            raise KeyboardInterrupt
 
     def print_result(self, result):
         job = result.job
@@ -269,7 +246,3 @@ class Command(BaseCommand):
         else:
             line = f"{name} -> failed: {result.error}"
         self.stdout.write(line)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
