@@ -40,6 +40,25 @@ class Result:
     record: dict | None = None
     error: str = ""
 
+    def describe(self) -> str:
+        """One line for people: what was found for the game, and how sure the match is."""
+        job = self.job
+        name = f"{job.title} ({job.year})" if job.year else job.title
+        if self.kind == Kind.MATCHED:
+            line = f'{name} -> IGDB {self.record["id"]} "{self.record.get("name", "")}"'
+            if self.match and self.match.score < 1:
+                line += f" (score {self.match.score:.2f})"
+            return line
+        if self.kind == Kind.NO_MATCH:
+            best = self.match.candidates[:1] if self.match else ()
+            if not best:
+                return f"{name} -> no confident match"
+            return (
+                f"{name} -> no confident match"
+                f' (best: {best[0]["id"]} "{best[0]["name"]}", score {best[0]["score"]:.2f})'
+            )
+        return f"{name} -> failed: {self.error}"
+
 
 async def identify(
     client: IGDBClient,

@@ -44,6 +44,15 @@ class MetadataReport:
         done = self.matched + self.unmatched + self.failed
         return done / self.elapsed if self.elapsed else 0.0
 
+    def summary(self) -> str:
+        return (
+            f"IGDB finished: {self.matched:,} matched, {self.unmatched:,} unmatched,"
+            f" {self.failed:,} failed, {self.merged:,} merged into games already known;"
+            f" {self.requests:,} requests sent, {self.responses_429:,} 429s received,"
+            f" {self.retries:,} retries, in {self.elapsed:.1f} s"
+            f" ({self.games_per_second:.1f} games/s)"
+        )
+
 
 def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
     """The games to identify: new and failed ones (and those with no confident match when

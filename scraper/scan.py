@@ -70,6 +70,19 @@ class ScanReport:
     interrupted: bool = False
     failed_dirs: list = field(default_factory=list, repr=False)
 
+    def summary(self) -> str:
+        return (
+            f"Scan finished: {self.seen:,} files seen, {self.new:,} new, {self.changed:,} changed,"
+            f" {self.missing:,} missing, {self.reappeared:,} reappeared,"
+            f" {self.renamed:,} renamed, {self.errors:,} errors,"
+            f" {self.games_created:,} new games, in {self.elapsed:.1f} s"
+        )
+
+
+def parse_extensions(text: str) -> frozenset[str]:
+    """ "zip, .EXE,7z" -> {"zip", "exe", "7z"}"""
+    return frozenset(e.strip().lower().lstrip(".") for e in text.split(",")) - {""}
+
 
 class FoundFile(NamedTuple):
     path: str
