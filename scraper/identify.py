@@ -4,6 +4,7 @@ Network only: results go to `emit`, a thread-safe callable; the `scrape` command
 stores them. Nothing here touches the database.
 """
 
+import enum
 import math
 import threading
 from collections.abc import Callable
@@ -14,7 +15,13 @@ import anyio
 from scraper.igdb import MAX_LIMIT, MAX_QUERIES, IGDBClient, IGDBError
 from scraper.matching import Match, alternate_query, pick
 
-MATCHED, NO_MATCH, FAILED = "matched", "no_match", "failed"
+
+class Kind(enum.StrEnum):
+    """What a lookup found; the values are Game.MatchStatus's (no Django here)."""
+
+    MATCHED = "matched"
+    NO_MATCH = "no_match"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +35,29 @@ class Job:
 @dataclass(frozen=True, slots=True)
 class Result:
     job: Job
-    kind: str
+    kind: Kind
     match: Match | None = None
     record: dict | None = None
     error: str = ""
+
+    def describe(self) -> str:
+        """One line for people: what was found for the game, and how sure the match is."""
+        job = self.job
+        name = f"{job.title} ({job.year})" if job.year else job.title
+        if self.kind == Kind.MATCHED:
+            line = f'{name} -> IGDB {self.record["id"]} "{self.record.get("name", "")}"'
+            if self.match and self.match.score < 1:
+                line += f" (score {self.match.score:.2f})"
+            return line
+        if self.kind == Kind.NO_MATCH:
+            best = self.match.candidates[:1] if self.match else ()
+            if not best:
+                return f"{name} -> no confident match"
+            return (
+                f"{name} -> no confident match"
+                f' (best: {best[0]["id"]} "{best[0]["name"]}", score {best[0]["score"]:.2f})'
+            )
+        return f"{name} -> failed: {self.error}"
 
 
 async def identify(
@@ -72,7 +98,7 @@ async def identify(
             if exc.permanent:
                 raise
             for job in chunk:
-                emit(Result(job, FAILED, error=str(exc)))
+                emit(Result(job, Kind.FAILED, error=str(exc)))
             return
         for job, candidates in zip(chunk, results, strict=True):
             match = pick(job.title, job.year, candidates)
@@ -83,7 +109,7 @@ async def identify(
             else:
                 if again and first[job].score > match.score:
                     match = first[job]
-                emit(Result(job, NO_MATCH, match=match))
+                emit(Result(job, Kind.NO_MATCH, match=match))
 
     async def fetch(batch: list[tuple[Job, Match]]):
         ids = sorted({match.igdb_id for _, match in batch})
@@ -95,15 +121,19 @@ async def identify(
             if exc.permanent:
                 raise
             for job, _ in batch:
-                emit(Result(job, FAILED, error=str(exc)))
+                emit(Result(job, Kind.FAILED, error=str(exc)))
             return
         by_id = {record.get("id"): record for record in records if isinstance(record, dict)}
         for job, match in batch:
             record = by_id.get(match.igdb_id)
             if record is None:
-                emit(Result(job, NO_MATCH, match=match, error=f"IGDB has no game {match.igdb_id}"))
+                emit(
+                    Result(
+                        job, Kind.NO_MATCH, match=match, error=f"IGDB has no game {match.igdb_id}"
+                    )
+                )
             else:
-                emit(Result(job, MATCHED, match=match, record=record))
+                emit(Result(job, Kind.MATCHED, match=match, record=record))
 
     async def fetcher(tg):
         """Collect matched ids and fetch them in bulk: when a batch is full, or when its oldest

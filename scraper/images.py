@@ -25,6 +25,9 @@ class ImageReport:
     failed: int = 0
     interrupted: bool = False
 
+    def summary(self) -> str:
+        return f"Images: {self.downloaded:,} downloaded, {self.failed:,} failed"
+
 
 def image_url(image: Image) -> str:
     return f"{settings.IGDB_IMAGE_URL}/t_{SIZES[image.kind]}/{image.image_id}.jpg"

@@ -98,112 +98,154 @@ def save_matches(items: list[tuple[int, object, dict]], *, by_hand=False) -> dic
     """
     now = timezone.now()
     with transaction.atomic():
-        by_record: dict[int, int] = {}
-        merged: dict[int, int] = {}
-        # A scrape that started before a match was chosen by hand must not overwrite it.
-        locked = {} if by_hand else dict(
-            m.Game.objects.filter(pk__in=[pk for pk, _, _ in items], match_locked=True)
-            .values_list("pk", "igdb_id")
-        )  # fmt: skip
-        wanted = [
-            (pk, match, record)
-            for pk, match, record in items
-            if pk not in locked or locked[pk] == record["id"]
-        ]
-        holders = dict(
-            m.Game.objects.filter(igdb_id__in=[r["id"] for _, _, r in wanted])
-            .exclude(pk__in=[pk for pk, _, _ in wanted])
-            .values_list("igdb_id", "pk")
-        )
-        keep = []
-        for pk, match, record in wanted:
-            keeper = holders.get(record["id"]) or by_record.get(record["id"])
-            if keeper and keeper != pk:
-                _merge_into(pk, keeper)
-                merged[pk] = keeper
-                continue
-            by_record[record["id"]] = pk
-            keep.append((pk, match, record))
-        games = m.Game.objects.in_bulk([pk for pk, _, _ in keep])
-        keep = [(games[pk], match, record) for pk, match, record in keep if pk in games]
-        ids = [game.pk for game, _, _ in keep]
-
-        lookup_maps = {}
-        for key, model, _ in LOOKUPS:
-            items_by_id = {ref["id"]: ref for _, _, r in keep for ref in _refs(r, key)}
-            lookup_maps[key] = _upsert_lookups(model, items_by_id)
-        companies = {
-            inv["company"]["id"]: inv["company"]
-            for _, _, r in keep
-            for inv in _refs(r, "involved_companies")
-            if isinstance(inv.get("company"), dict) and "id" in inv["company"]
+        wanted = items if by_hand else _without_locked_matches(items)
+        keep, merged = _merge_duplicates(wanted)
+        keep = _with_games(keep)
+        lookup_ids = {
+            key: _upsert_lookups(model, _lookup_items(keep, key)) for key, model, _ in LOOKUPS
         }
-        company_ids = _upsert_lookups(m.Company, companies)
-
+        company_ids = _upsert_lookups(m.Company, _companies(keep))
         for game, match, record in keep:
-            game.set_title(str(record.get("name") or game.title))
-            game.igdb_id = record["id"]
-            game.igdb_url = str(record.get("url", ""))[:500]
-            game.summary = str(record.get("summary", ""))
-            game.storyline = str(record.get("storyline", ""))
-            game.release_date = _release_date(record)
-            game.rating = record.get("rating")
-            game.rating_count = int(record.get("rating_count") or 0)
-            game.aggregated_rating = record.get("aggregated_rating")
-            game.aggregated_rating_count = int(record.get("aggregated_rating_count") or 0)
-            game.match_status = m.Game.MatchStatus.MATCHED
-            if match is not None:
-                game.match_score = match.score
-                game.match_candidates = list(match.candidates)
-            game.match_error = ""
-            game.scraped_at = game.updated_at = now
-        # Clear the ids first: two games may swap records within one batch.
-        m.Game.objects.filter(pk__in=ids).update(igdb_id=None)
-        m.Game.objects.bulk_update([g for g, _, _ in keep], GAME_FIELDS)
-
-        for key, _, field in LOOKUPS:
-            through = getattr(m.Game, field).through
-            column = getattr(m.Game, field).field.m2m_reverse_field_name() + "_id"
-            through.objects.filter(game_id__in=ids).delete()
-            rows = {
-                (game.pk, lookup_maps[key][ref["id"]])
-                for game, _, r in keep
-                for ref in _refs(r, key)
-                if ref["id"] in lookup_maps[key]
-            }
-            through.objects.bulk_create(
-                [through(game_id=g, **{column: target}) for g, target in sorted(rows)]
-            )
-
-        m.Involvement.objects.filter(game_id__in=ids).delete()
-        involvements = {}
-        for game, _, r in keep:
-            for inv in _refs(r, "involved_companies"):
-                company = inv.get("company")
-                if not (isinstance(company, dict) and company.get("id") in company_ids):
-                    continue
-                row = involvements.setdefault(
-                    (game.pk, company["id"]),
-                    m.Involvement(game_id=game.pk, company_id=company_ids[company["id"]]),
-                )
-                for role in ("developer", "publisher", "porting", "supporting"):
-                    setattr(row, role, getattr(row, role) or bool(inv.get(role)))
-        m.Involvement.objects.bulk_create(involvements.values())
-
-        m.AlternativeName.objects.filter(game_id__in=ids).delete()
-        names = {
-            (game.pk, str(alt.get("name", ""))[:255]): str(alt.get("comment", ""))[:255]
-            for game, _, r in keep
-            for alt in _refs(r, "alternative_names")
-            if alt.get("name")
-        }
-        m.AlternativeName.objects.bulk_create(
-            m.AlternativeName(game_id=g, name=name, comment=comment)
-            for (g, name), comment in names.items()
-        )
+            _copy_record(game, match, record, now)
+        _save_games(keep)
+        _replace_lookup_links(keep, lookup_ids)
+        _replace_involvements(keep, company_ids)
+        _replace_alternative_names(keep)
         _replace_images(keep)
         bump_catalogue_version()
     return merged
+
+
+def _without_locked_matches(items):
+    """Leave out other records for games whose match was chosen by hand: a scrape that started
+    before that choice must not overwrite it. Their own record (a refresh) stays."""
+    locked = dict(
+        m.Game.objects.filter(pk__in=[pk for pk, _, _ in items], match_locked=True).values_list(
+            "pk", "igdb_id"
+        )
+    )
+    return [
+        (pk, match, record)
+        for pk, match, record in items
+        if pk not in locked or locked[pk] == record["id"]
+    ]
+
+
+def _merge_duplicates(wanted):
+    """Merge each game whose record another game holds (already, or earlier in this batch) into
+    that game. Returns the items left to store and {merged pk: keeper pk}."""
+    holders = dict(
+        m.Game.objects.filter(igdb_id__in=[r["id"] for _, _, r in wanted])
+        .exclude(pk__in=[pk for pk, _, _ in wanted])
+        .values_list("igdb_id", "pk")
+    )
+    by_record: dict[int, int] = {}
+    merged: dict[int, int] = {}
+    keep = []
+    for pk, match, record in wanted:
+        keeper = holders.get(record["id"]) or by_record.get(record["id"])
+        if keeper and keeper != pk:
+            _merge_into(pk, keeper)
+            merged[pk] = keeper
+            continue
+        by_record[record["id"]] = pk
+        keep.append((pk, match, record))
+    return keep, merged
+
+
+def _with_games(keep):
+    """(Game, match, record) for the items whose game still exists."""
+    games = m.Game.objects.in_bulk([pk for pk, _, _ in keep])
+    return [(games[pk], match, record) for pk, match, record in keep if pk in games]
+
+
+def _lookup_items(keep, key: str) -> dict[int, dict]:
+    return {ref["id"]: ref for _, _, r in keep for ref in _refs(r, key)}
+
+
+def _companies(keep) -> dict[int, dict]:
+    return {
+        inv["company"]["id"]: inv["company"]
+        for _, _, r in keep
+        for inv in _refs(r, "involved_companies")
+        if isinstance(inv.get("company"), dict) and "id" in inv["company"]
+    }
+
+
+def _copy_record(game, match, record: dict, now) -> None:
+    """Set the game's own fields from its IGDB record (not saved)."""
+    game.set_title(str(record.get("name") or game.title))
+    game.igdb_id = record["id"]
+    game.igdb_url = str(record.get("url", ""))[:500]
+    game.summary = str(record.get("summary", ""))
+    game.storyline = str(record.get("storyline", ""))
+    game.release_date = _release_date(record)
+    game.rating = record.get("rating")
+    game.rating_count = int(record.get("rating_count") or 0)
+    game.aggregated_rating = record.get("aggregated_rating")
+    game.aggregated_rating_count = int(record.get("aggregated_rating_count") or 0)
+    game.match_status = m.Game.MatchStatus.MATCHED
+    if match is not None:
+        game.match_score = match.score
+        game.match_candidates = list(match.candidates)
+    game.match_error = ""
+    game.scraped_at = game.updated_at = now
+
+
+def _save_games(keep) -> None:
+    # Clear the ids first: two games may swap records within one batch.
+    m.Game.objects.filter(pk__in=[game.pk for game, _, _ in keep]).update(igdb_id=None)
+    m.Game.objects.bulk_update([game for game, _, _ in keep], GAME_FIELDS)
+
+
+def _replace_lookup_links(keep, lookup_ids: dict[str, dict[int, int]]) -> None:
+    """The games' genres, themes, keywords...: exactly those of their records."""
+    ids = [game.pk for game, _, _ in keep]
+    for key, _, field in LOOKUPS:
+        through = getattr(m.Game, field).through
+        column = getattr(m.Game, field).field.m2m_reverse_field_name() + "_id"
+        through.objects.filter(game_id__in=ids).delete()
+        rows = {
+            (game.pk, lookup_ids[key][ref["id"]])
+            for game, _, r in keep
+            for ref in _refs(r, key)
+            if ref["id"] in lookup_ids[key]
+        }
+        through.objects.bulk_create(
+            [through(game_id=g, **{column: target}) for g, target in sorted(rows)]
+        )
+
+
+def _replace_involvements(keep, company_ids: dict[int, int]) -> None:
+    """One row per game and company, its roles merged (IGDB may list a company twice)."""
+    m.Involvement.objects.filter(game_id__in=[game.pk for game, _, _ in keep]).delete()
+    involvements = {}
+    for game, _, r in keep:
+        for inv in _refs(r, "involved_companies"):
+            company = inv.get("company")
+            if not (isinstance(company, dict) and company.get("id") in company_ids):
+                continue
+            row = involvements.setdefault(
+                (game.pk, company["id"]),
+                m.Involvement(game_id=game.pk, company_id=company_ids[company["id"]]),
+            )
+            for role in ("developer", "publisher", "porting", "supporting"):
+                setattr(row, role, getattr(row, role) or bool(inv.get(role)))
+    m.Involvement.objects.bulk_create(involvements.values())
+
+
+def _replace_alternative_names(keep) -> None:
+    m.AlternativeName.objects.filter(game_id__in=[game.pk for game, _, _ in keep]).delete()
+    names = {
+        (game.pk, str(alt.get("name", ""))[:255]): str(alt.get("comment", ""))[:255]
+        for game, _, r in keep
+        for alt in _refs(r, "alternative_names")
+        if alt.get("name")
+    }
+    m.AlternativeName.objects.bulk_create(
+        m.AlternativeName(game_id=g, name=name, comment=comment)
+        for (g, name), comment in names.items()
+    )
 
 
 def _replace_images(keep) -> None:

@@ -2,7 +2,8 @@
 
 `identify` runs under `anyio.run` in a worker thread and puts each result on a queue; the
 calling (main) thread is the only one that touches the database, saving results in batches of
-one transaction each. Ctrl-C or SIGTERM stops the sending, and what has arrived is saved.
+one transaction each. Setting the stop flag (runs.scrape_run does on SIGTERM and Ctrl-C) or a
+KeyboardInterrupt stops the sending, and what has arrived is saved.
 """
 
 import queue
@@ -15,7 +16,7 @@ import anyio
 
 from catalog.models import Game, Rom
 from scraper import importer
-from scraper.identify import FAILED, MATCHED, NO_MATCH, Job, Result, identify
+from scraper.identify import Job, Kind, Result, identify
 from scraper.igdb import IGDBClient, IGDBError
 
 _DONE = object()
@@ -42,6 +43,15 @@ class MetadataReport:
     def games_per_second(self) -> float:
         done = self.matched + self.unmatched + self.failed
         return done / self.elapsed if self.elapsed else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"IGDB finished: {self.matched:,} matched, {self.unmatched:,} unmatched,"
+            f" {self.failed:,} failed, {self.merged:,} merged into games already known;"
+            f" {self.requests:,} requests sent, {self.responses_429:,} 429s received,"
+            f" {self.retries:,} retries, in {self.elapsed:.1f} s"
+            f" ({self.games_per_second:.1f} games/s)"
+        )
 
 
 def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
@@ -74,9 +84,9 @@ def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
 def save(results: list[Result], report: MetadataReport) -> None:
     """Write one batch: one transaction per kind of result, and per GAMES_PER_TRANSACTION
     matched games."""
-    matched = [(r.job.game_id, r.match, r.record) for r in results if r.kind == MATCHED]
-    unmatched = [(r.job.game_id, r.match) for r in results if r.kind == NO_MATCH]
-    failed = [(r.job.game_id, r.error) for r in results if r.kind == FAILED]
+    matched = [(r.job.game_id, r.match, r.record) for r in results if r.kind == Kind.MATCHED]
+    unmatched = [(r.job.game_id, r.match) for r in results if r.kind == Kind.NO_MATCH]
+    failed = [(r.job.game_id, r.error) for r in results if r.kind == Kind.FAILED]
     for start in range(0, len(matched), GAMES_PER_TRANSACTION):
         chunk = matched[start : start + GAMES_PER_TRANSACTION]
         report.merged += len(importer.save_matches(chunk))
@@ -100,8 +110,8 @@ def consume(
     """Run `produce(emit, stop)` under anyio.run in a worker thread, and pass what it emits to
     `handle` in batches, here in the calling thread (the one that may use the ORM).
 
-    Returns True when Ctrl-C or SIGTERM interrupted it: the producer is told to stop sending and
-    whatever had arrived is still handled. An error in the producer is raised here.
+    Returns True when it was stopped (`stop` set, or KeyboardInterrupt here): the producer stops
+    sending and whatever had arrived is still handled. An error in the producer is raised here.
     """
     stop = stop or threading.Event()
     items: queue.Queue = queue.Queue()
@@ -126,7 +136,6 @@ def consume(
             handle(pending)
         pending, last_flush = [], time.monotonic()
 
-    interrupted = False
     try:
         while (item := _next(items)) is not _DONE:
             if item is not None:
@@ -138,16 +147,15 @@ def consume(
                 flush()
         flush()
     except KeyboardInterrupt:
-        interrupted = True
         stop.set()
         thread.join(timeout=30)
         while (item := _next(items, wait=False)) not in (_DONE, None):
             pending.append(item)
         flush()
     thread.join(timeout=30)
-    if failure and not interrupted:
+    if failure and not stop.is_set():
         raise _igdb_error(failure[0])
-    return interrupted
+    return stop.is_set()
 
 
 def _next(items: queue.Queue, wait=True):
@@ -181,9 +189,9 @@ def run(
 
     def handle(results):
         if dry_run:
-            report.matched += sum(r.kind == MATCHED for r in results)
-            report.unmatched += sum(r.kind == NO_MATCH for r in results)
-            report.failed += sum(r.kind == FAILED for r in results)
+            report.matched += sum(r.kind == Kind.MATCHED for r in results)
+            report.unmatched += sum(r.kind == Kind.NO_MATCH for r in results)
+            report.failed += sum(r.kind == Kind.FAILED for r in results)
         else:
             save(results, report)
 

@@ -1,8 +1,11 @@
-"""Scrape runs: how `scrape` records its progress, and how the admin starts one in the background.
+"""Scrape runs: the lifecycle of a scrape, how it records its progress, and how the admin starts
+one in the background.
 
-The command writes its own ScrapeRun row (so command-line runs show in the admin too): created
-once it holds the lock, its phase and counts updated at most once a second (one small UPDATE in
-its own transaction, so the web server never waits behind it), its summary and status at the end.
+`scrape_run()` is how every scrape runs: it holds the lock, turns SIGTERM and Ctrl-C into a stop
+flag, and writes the run's own ScrapeRun row (so command-line runs show in the admin too):
+created once it holds the lock, its phase and counts updated at most once a second (one small
+UPDATE in its own transaction, so the web server never waits behind it), its summary and status
+at the end.
 
 The admin never scrapes in the web worker: it takes the lock under a placeholder, starts
 `manage.py scrape` as a separate, detached process and hands the lock over to it. Taking the lock
@@ -10,12 +13,15 @@ first is what makes two clicks at once start a single scrape.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +35,9 @@ KEEP_LOGS = 20
 
 # How often the command writes its progress to the database, at most.
 PROGRESS_EVERY = 1.0
+
+# How often a running scrape tells its lock it is alive, at most (see models.STALE_AFTER).
+HEARTBEAT_EVERY = 10.0
 
 
 class Recorder:
@@ -64,6 +73,116 @@ class Recorder:
             summary="\n".join(self.summary),
             finished_at=timezone.now(),
         )
+
+
+class ScrapeBusy(Exception):
+    """Another scrape holds the lock."""
+
+    def __init__(self, lock: ScrapeLock):
+        self.lock = lock
+        super().__init__(
+            f"Another scrape is running ({lock.holder}, started "
+            f"{lock.acquired_at:%Y-%m-%d %H:%M:%S %Z}). Wait for it to finish; a crashed "
+            "run's lock is taken over automatically."
+        )
+
+
+class Run:
+    """A scrape in progress: its stop flag, and where its progress and summary go."""
+
+    def __init__(self, holder: str):
+        self.holder = holder
+        self.stop = threading.Event()
+        self.recorder: Recorder | None = None
+        self._last_beat = time.monotonic()
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop.is_set()
+
+    def progress(self, phase: str, done: int, total: int | None) -> None:
+        if self.recorder:
+            self.recorder.progress(phase, done, total)
+        if time.monotonic() - self._last_beat > HEARTBEAT_EVERY:
+            ScrapeLock.heartbeat(self.holder)
+            self._last_beat = time.monotonic()
+
+    def note(self, line: str) -> None:
+        """A line of the run's summary."""
+        if self.recorder:
+            self.recorder.note(line)
+
+
+@contextmanager
+def scrape_run(
+    *, claimed_by: str = "", triggered_by: int | None = None, record: bool = True
+) -> Iterator[Run]:
+    """Run a scrape: hold the lock, record the run (unless record is false), and stop on
+    SIGTERM or Ctrl-C.
+
+    Raises ScrapeBusy when another scrape holds the lock. The block's phases pass `run.stop` on
+    and end early once it is set; a Ctrl-C that still arrives as KeyboardInterrupt sets it too
+    and ends the block. Either way the run is recorded as interrupted and the caller sees
+    `run.stopped`. An exception is recorded as the run's error and raised.
+
+    claimed_by: the placeholder under which the admin took the lock for this process."""
+    holder = this_process()
+    held = ScrapeLock.acquire(holder, claimed_by=claimed_by)
+    if held is not None:
+        raise ScrapeBusy(held)
+    run = Run(holder)
+    status, error = ScrapeRun.Status.FAILED, ""
+    try:
+        with _stop_on_signals(run.stop):
+            if record:
+                run.recorder = Recorder(holder, triggered_by)
+            try:
+                yield run
+            except KeyboardInterrupt:
+                run.stop.set()
+        status = ScrapeRun.Status.INTERRUPTED if run.stopped else ScrapeRun.Status.SUCCEEDED
+    except KeyboardInterrupt:
+        status = ScrapeRun.Status.INTERRUPTED
+        raise
+    except Exception as exc:
+        error = str(exc) or type(exc).__name__
+        raise
+    finally:
+        try:
+            if run.recorder:
+                run.recorder.finish(status, error)
+        finally:
+            ScrapeLock.release(holder)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and a first Ctrl-C set `stop`: the batch in hand is saved and the run ends. A
+    second Ctrl-C does what it did before (raise KeyboardInterrupt). Only the main thread may
+    handle signals: elsewhere the caller sets `stop` itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous_int = signal.getsignal(signal.SIGINT)
+
+    def on_term(signum, frame):
+        stop.set()
+
+    def on_int(signum, frame):
+        stop.set()
+        signal.signal(signal.SIGINT, previous_int)
+
+    # Not when Ctrl-C is ignored (started in the background) or handled outside Python.
+    catch_int = previous_int not in (signal.SIG_IGN, None)
+    previous_term = signal.signal(signal.SIGTERM, on_term)
+    if catch_int:
+        signal.signal(signal.SIGINT, on_int)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        if catch_int:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 @dataclass

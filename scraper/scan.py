@@ -3,12 +3,14 @@
 The one writer of file rows. A rescan compares path, size and mtime with the database and
 touches only what changed: new files are inserted, changed ones re-parsed, vanished ones marked
 missing (never deleted), and a missing file that reappears, or turns up renamed, is linked back
-to its game. Writes go in batches, one transaction each, so a killed scan loses one batch at most.
+to its game. Writes go in batches, one transaction each, so a killed scan loses one batch at most;
+a scan told to stop (SIGTERM, Ctrl-C) ends at the next batch boundary, as if killed there.
 """
 
 import os
 import re
 import stat
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -65,7 +67,21 @@ class ScanReport:
     games_created: int = 0
     errors: int = 0
     elapsed: float = 0.0
+    interrupted: bool = False
     failed_dirs: list = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        return (
+            f"Scan finished: {self.seen:,} files seen, {self.new:,} new, {self.changed:,} changed,"
+            f" {self.missing:,} missing, {self.reappeared:,} reappeared,"
+            f" {self.renamed:,} renamed, {self.errors:,} errors,"
+            f" {self.games_created:,} new games, in {self.elapsed:.1f} s"
+        )
+
+
+def parse_extensions(text: str) -> frozenset[str]:
+    """ "zip, .EXE,7z" -> {"zip", "exe", "7z"}"""
+    return frozenset(e.strip().lower().lstrip(".") for e in text.split(",")) - {""}
 
 
 class FoundFile(NamedTuple):
@@ -163,6 +179,7 @@ class Scanner:
         hash_files=False,
         on_error: ErrorHandler | None = None,
         on_progress: Callable[[str, int, int | None], None] | None = None,
+        stop: threading.Event | None = None,
     ):
         self.roots = [str(Path(root).resolve()) for root in roots]
         self._prefixes = tuple(root.rstrip("/") + "/" for root in self.roots)
@@ -172,8 +189,13 @@ class Scanner:
         self.report = ScanReport()
         self._on_error = on_error or (lambda path, message: None)
         self._on_progress = on_progress or (lambda phase, done, total: None)
+        self._stop = stop or threading.Event()
         self._game_ids: dict[tuple[str, int | None], int] | None = None
         self._hash_tried: set[str] = set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
     def error(self, path: str, message: str) -> None:
         self.report.errors += 1
@@ -190,8 +212,11 @@ class Scanner:
             self.roots, self.extensions, self.error, report.failed_dirs
         ):
             seen += 1
-            if not seen % 5000:
-                self._on_progress("walk", seen, None)
+            if not seen % 1000:
+                if self.stopped:
+                    break
+                if not seen % 5000:
+                    self._on_progress("walk", seen, None)
             row = known.pop(path, None)
             if row is None:
                 new.append(FoundFile(path, size, mtime_ns))
@@ -200,6 +225,10 @@ class Scanner:
             elif row[3]:
                 reappeared.append(row[0])
         report.seen = seen
+        if self.stopped:  # the walk was cut short: a file not reached yet is not missing
+            report.interrupted = True
+            report.elapsed = time.perf_counter() - started
+            return report
         report.unchanged = seen - len(new) - len(changed) - len(reappeared)
         self._on_progress("walk", seen, seen)
 
@@ -215,6 +244,8 @@ class Scanner:
         self._mark_missing(vanished)
         if self.hash_files:
             self._hash_unhashed()
+        # Once stopped, every step above writes nothing more.
+        report.interrupted = self.stopped
         report.elapsed = time.perf_counter() - started
         return report
 
@@ -287,7 +318,7 @@ class Scanner:
             else:
                 remaining.append(found)
         vanished[:] = [row for row in vanished if row[0] not in taken]
-        for chunk in _chunks(moves, self.batch_size):
+        for chunk in self._batches(moves):
             roms = Rom.objects.in_bulk([pk for pk, _ in chunk])
             for pk, found in chunk:
                 rom = roms[pk]
@@ -331,6 +362,8 @@ class Scanner:
         with ThreadPoolExecutor(max_workers=1) as pool:
             upcoming = pool.submit(self._prepare, chunks[0])
             for index, chunk in enumerate(chunks):
+                if self.stopped:
+                    break
                 prepared = upcoming.result()
                 if index + 1 < len(chunks):
                     upcoming = pool.submit(self._prepare, chunks[index + 1])
@@ -340,6 +373,8 @@ class Scanner:
 
     def _write_batch(self, prepared: list[tuple], games: dict) -> None:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
+        if self.stopped:  # while hashing: the batch is left for the next run
+            return
         fresh = {}
         for group, title, _ in prepared:
             if group not in games and group not in fresh:
@@ -367,10 +402,12 @@ class Scanner:
 
     def _write_changed(self, changed: list[tuple[int, FoundFile]]) -> None:
         now = timezone.now()
-        for chunk in _chunks(changed, self.batch_size):
+        for chunk in self._batches(changed):
             roms = Rom.objects.in_bulk([pk for pk, _ in chunk])
             rehash = [f.path for pk, f in chunk if self.hash_files or roms[pk].sha1]
             hashes = self._hashes(rehash)
+            if self.stopped:  # while hashing: the batch is left for the next run
+                return
             for pk, found in chunk:
                 rom = roms[pk]
                 parsed = parse_path(found.path, self.roots)
@@ -384,7 +421,7 @@ class Scanner:
             self.report.changed += len(chunk)
 
     def _mark_present(self, ids: list[int]) -> None:
-        for chunk in _chunks(ids, self.batch_size):
+        for chunk in self._batches(ids):
             with transaction.atomic():
                 Rom.objects.filter(pk__in=chunk).update(missing_since=None)
             self.report.reappeared += len(chunk)
@@ -392,7 +429,7 @@ class Scanner:
     def _mark_missing(self, vanished) -> None:
         ids = [row[0] for row in vanished if not row[3]]
         now = timezone.now()
-        for chunk in _chunks(ids, self.batch_size):
+        for chunk in self._batches(ids):
             with transaction.atomic():
                 Rom.objects.filter(pk__in=chunk).update(missing_since=now)
             self.report.missing += len(chunk)
@@ -401,6 +438,8 @@ class Scanner:
         results = {}
         self._hash_tried.update(paths)
         for path, digests, error in hash_files(paths):
+            if self.stopped:
+                break
             if error:
                 self.error(path, f"cannot read the file to hash it ({error})")
             else:
@@ -417,11 +456,20 @@ class Scanner:
             )
             if path.startswith(self._prefixes) and path not in self._hash_tried
         ]
-        for chunk in _chunks(todo, self.batch_size):
+        for chunk in self._batches(todo):
             hashes = self._hashes([path for _, path in chunk])
+            if self.stopped:
+                return
             roms = [Rom(pk=pk, **hashes[path]) for pk, path in chunk if path in hashes]
             with transaction.atomic():
                 Rom.objects.bulk_update(roms, ["crc32", "md5", "sha1"])
+
+    def _batches(self, items: list):
+        """The items in batches of batch_size, until the scan is told to stop."""
+        for chunk in _chunks(items, self.batch_size):
+            if self.stopped:
+                return
+            yield chunk
 
 
 def _chunks(items: list, size: int):

@@ -18,7 +18,7 @@ import pytest
 from fake_igdb import FakeIGDB, build_dataset
 from romvault import config
 from scraper import importer, pipeline
-from scraper.identify import MATCHED, Job, Result
+from scraper.identify import Job, Kind, Result
 
 READER = r"""
 import json, os, sys, threading, time
@@ -134,7 +134,7 @@ def test_matched_games_are_saved_a_few_at_a_time_so_transactions_stay_short(monk
     batches = []
     monkeypatch.setattr(importer, "save_matches", lambda items: batches.append(len(items)) or {})
     results = [
-        Result(Job(pk, f"Game {pk}", 1990), MATCHED, record={"id": pk}) for pk in range(1, 61)
+        Result(Job(pk, f"Game {pk}", 1990), Kind.MATCHED, record={"id": pk}) for pk in range(1, 61)
     ]
     report = pipeline.MetadataReport()
     pipeline.save(results, report)

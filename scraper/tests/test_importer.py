@@ -17,6 +17,7 @@ from catalog.models import (
     Rom,
 )
 from scraper import importer
+from scraper.identify import Kind
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "data" / "igdb"
@@ -155,3 +156,7 @@ def test_records_with_missing_fields_import_cleanly(make_rom):
     assert not Involvement.objects.exists()
     assert not AlternativeName.objects.exists()
     assert not Image.objects.exists()
+
+
+def test_every_kind_of_lookup_result_is_a_match_status_a_game_can_have():
+    assert {kind.value for kind in Kind} <= set(Game.MatchStatus.values)

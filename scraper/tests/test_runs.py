@@ -1,10 +1,14 @@
 """How `scrape` records its runs (ScrapeRun), which the admin shows."""
 
+import os
+import signal
 import socket
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from scraper import runs
 from scraper.models import ScrapeLock, ScrapeRun, this_process
@@ -59,6 +63,25 @@ def test_an_interrupted_scrape_is_recorded_as_interrupted(roms, monkeypatch):
     assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
 
 
+def test_ctrl_c_stops_the_scan_at_a_batch_boundary_and_the_run_ends_as_interrupted(
+    roms, monkeypatch
+):
+    scan = Scanner.run
+
+    def ctrl_c_then_scan(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        return scan(self)
+
+    monkeypatch.setattr(Scanner, "run", ctrl_c_then_scan)
+    with pytest.raises(CommandError, match="Interrupted: what was saved is kept") as caught:
+        scrape(roms)
+    assert caught.value.returncode == 130
+    run = ScrapeRun.objects.get()
+    assert run.status == ScrapeRun.Status.INTERRUPTED and run.finished_at
+    assert not ScrapeLock.current()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_a_scrape_refused_by_the_lock_records_nothing(roms):
     ScrapeLock.acquire("otherhost:1234")
     with pytest.raises(CommandError, match="Another scrape is running"):
@@ -104,3 +127,78 @@ def test_only_the_newest_scrape_logs_are_kept(tmp_path):
         (tmp_path / name).write_text("x")
     runs.prune_logs(tmp_path, 19)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[-19:], "other.txt"])
+
+
+def test_scrape_run_refuses_to_start_while_another_scrape_holds_the_lock():
+    ScrapeLock.acquire("otherhost:1234")
+    busy = pytest.raises(runs.ScrapeBusy, match=r"Another scrape is running \(otherhost:1234")
+    with busy, runs.scrape_run():
+        pytest.fail("the block ran")
+    assert not ScrapeRun.objects.exists()
+    assert ScrapeLock.current().holder == "otherhost:1234"
+
+
+def test_scrape_run_records_an_error_as_failed_and_releases_the_lock():
+    with pytest.raises(ValueError, match="disk on fire"), runs.scrape_run() as run:
+        run.note("Scan finished: 3 files seen")
+        raise ValueError("disk on fire")
+    record = ScrapeRun.objects.get()
+    assert (record.status, record.error) == (ScrapeRun.Status.FAILED, "disk on fire")
+    assert record.summary == "Scan finished: 3 files seen" and record.finished_at
+    assert not ScrapeLock.current()
+
+
+def test_scrape_run_ends_as_interrupted_once_its_stop_flag_is_set():
+    with runs.scrape_run() as run:
+        assert not run.stopped
+        run.stop.set()
+    assert run.stopped
+    assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
+    assert not ScrapeLock.current()
+
+
+def test_sigterm_sets_the_stop_flag_instead_of_raising():
+    before = signal.getsignal(signal.SIGTERM)
+    with runs.scrape_run() as run:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert run.stop.wait(5)
+    assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_keyboard_interrupt_in_the_block_ends_it_as_interrupted_not_as_an_error():
+    with runs.scrape_run() as run:
+        raise KeyboardInterrupt
+    assert run.stopped
+    record = ScrapeRun.objects.get()
+    assert (record.status, record.error) == (ScrapeRun.Status.INTERRUPTED, "")
+    assert not ScrapeLock.current()
+
+
+def test_scrape_run_succeeds_and_records_nothing_when_asked_not_to():
+    with runs.scrape_run(record=False) as run:
+        run.progress("walk", 10, None)
+        run.note("kept nowhere")
+    assert not run.stopped
+    assert not ScrapeRun.objects.exists() and not ScrapeLock.current()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scrape_run_may_run_outside_the_main_thread_and_is_stopped_by_its_flag():
+    before = signal.getsignal(signal.SIGTERM)
+    seen = {}
+
+    def scheduled():
+        try:
+            with runs.scrape_run() as run:
+                seen["handler"] = signal.getsignal(signal.SIGTERM)
+                run.stop.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=scheduled)
+    thread.start()
+    thread.join(10)
+    assert seen == {"handler": before}  # signals are the main thread's
+    assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
+    assert not ScrapeLock.current()

@@ -1,5 +1,6 @@
 import hashlib
 import os
+import threading
 import zlib
 from io import StringIO
 
@@ -242,6 +243,31 @@ def test_an_unreadable_file_is_reported_when_hashing_and_still_indexed(tmp_path,
         (str(tmp_path / "Locked (1990).zip"), "cannot read the file to hash it (Permission denied)")
     ]
     assert Rom.objects.get(path__endswith="Locked (1990).zip").sha1 == ""
+
+
+def test_a_scan_told_to_stop_while_writing_ends_at_a_batch_boundary(library):
+    stop = threading.Event()
+
+    def stop_after_the_first_batch(phase, done, total):
+        if phase == "write":
+            stop.set()
+
+    report, _ = scan(library, batch_size=2, stop=stop, on_progress=stop_after_the_first_batch)
+    assert report.interrupted and (report.seen, report.new) == (7, 2)
+    assert Rom.objects.count() == 2
+    report, _ = scan(library)  # the next scan writes the rest
+    assert not report.interrupted and (report.new, Rom.objects.count()) == (5, 7)
+
+
+def test_a_scan_stopped_during_the_walk_marks_nothing_missing(tmp_path):
+    for n in range(2500):
+        put(tmp_path / "roms", f"Game {n} (1990).zip")
+    scan(tmp_path / "roms")
+    stop = threading.Event()
+    stop.set()
+    report, _ = scan(tmp_path / "roms", stop=stop)
+    assert report.interrupted and report.seen == 1000
+    assert report.missing == 0 and not Rom.objects.filter(missing_since__isnull=False).exists()
 
 
 def test_walk_finds_only_the_chosen_extensions(tmp_path):

@@ -1,6 +1,4 @@
 import argparse
-import signal
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -8,43 +6,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
 from scraper import images, pipeline, runs
-from scraper.identify import MATCHED, NO_MATCH
 from scraper.igdb import IGDBError, client_from_settings
-from scraper.models import PHASE_LABELS, ScrapeLock, ScrapeRun, this_process
-from scraper.scan import DEFAULT_EXTENSIONS, Scanner
+from scraper.progress import Progress
+from scraper.scan import DEFAULT_EXTENSIONS, Scanner, parse_extensions
 
-LABELS = PHASE_LABELS
-
-
-class Progress:
-    """A bar redrawn in place on a terminal; a plain line now and then otherwise."""
-
-    def __init__(self, stream, enabled: bool):
-        self.stream = stream
-        self.enabled = enabled
-        self.tty = enabled and getattr(stream, "isatty", lambda: False)()
-        self.last = 0.0
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        final = total is not None and done >= total
-        if not final and now - self.last < (0.1 if self.tty else 5):
-            return
-        self.last = now
-        label = LABELS.get(phase, phase)
-        if total:
-            width = 30
-            filled = int(width * done / total)
-            line = f"{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}"
-        else:
-            line = f"{label}: {done:,} files"
-        if self.tty:
-            self.stream.write("\r\033[K" + line + ("\n" if final else ""), ending="")
-            self.stream.flush()
-        else:
-            self.stream.write(line)
+SWITCHES = [
+    ("--no-metadata", "only scan the folders; skip IGDB"),
+    ("--hash", "compute CRC32, MD5 and SHA-1 of new, changed and not yet hashed files"),
+    ("--refresh", "fetch the metadata of matched games again"),
+    ("--retry", "also look again for games that had no confident match"),
+    ("--images", "download covers and screenshots into the media folder (once each)"),
+    ("--dry-run", "skip the scan and print the matches IGDB would give; write nothing"),
+]
 
 
 class Command(BaseCommand):
@@ -58,15 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "folders", nargs="*", type=Path, help="folders to scan instead of ROM_DIRS"
         )
-        parser.add_argument(
-            "--no-metadata", action="store_true", help="only scan the folders; skip IGDB"
-        )
-        parser.add_argument(
-            "--hash",
-            action="store_true",
-            dest="hash_files",
-            help="compute CRC32, MD5 and SHA-1 of new, changed and not yet hashed files",
-        )
+        for flag, help in SWITCHES:
+            parser.add_argument(flag, action="store_true", help=help)
         parser.add_argument(
             "--extensions",
             help="comma-separated file extensions to index (default: ROM_EXTENSIONS or "
@@ -78,30 +44,12 @@ class Command(BaseCommand):
             default=settings.SCRAPE_BATCH_SIZE,
             help="rows per database transaction (default: SCRAPE_BATCH_SIZE, %(default)s)",
         )
-        parser.add_argument(
-            "--refresh", action="store_true", help="fetch the metadata of matched games again"
-        )
-        parser.add_argument(
-            "--retry",
-            action="store_true",
-            help="also look again for games that had no confident match",
-        )
         parser.add_argument("--limit", type=int, help="identify at most N games")
         parser.add_argument(
             "--concurrency",
             type=int,
             default=settings.SCRAPE_CONCURRENCY,
             help="open IGDB requests, 1 to 8 (default: SCRAPE_CONCURRENCY, %(default)s)",
-        )
-        parser.add_argument(
-            "--images",
-            action="store_true",
-            help="download covers and screenshots into the media folder (once each)",
-        )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="skip the scan and print the matches IGDB would give; write nothing",
         )
         # Set by the admin's "Scan and scrape now" (scraper/runs.py), not meant for people.
         parser.add_argument("--claimed-by", default="", help=argparse.SUPPRESS)
@@ -118,67 +66,47 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.")
         self.verbosity = options["verbosity"]
         self.progress = Progress(self.stdout, self.verbosity >= 1)
-        self.recorder = None
-        me = this_process()
-        held = ScrapeLock.acquire(me, claimed_by=options["claimed_by"])
-        if held is not None:
-            raise CommandError(
-                f"Another scrape is running ({held.holder}, started "
-                f"{held.acquired_at:%Y-%m-%d %H:%M:%S %Z}). Wait for it to finish; a crashed "
-                "run's lock is taken over automatically."
-            )
-        previous = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        self._last_beat = time.monotonic()
-        status, error = ScrapeRun.Status.FAILED, ""
         try:
-            if not options["dry_run"]:  # a dry run writes nothing, not even its record
-                self.recorder = runs.Recorder(me, options["triggered_by"])
-            if options["dry_run"]:
-                self.say("Dry run: the folders are not scanned and nothing is written.")
-            else:
-                self.scan(options)
-            if not options["no_metadata"]:
-                self.identify(options)
-            if options["images"] and not options["dry_run"]:
-                self.download_images(options)
-            status = ScrapeRun.Status.SUCCEEDED
-        except KeyboardInterrupt:
-            status = ScrapeRun.Status.INTERRUPTED
+            # A dry run writes nothing, not even its record.
+            with runs.scrape_run(
+                claimed_by=options["claimed_by"],
+                triggered_by=options["triggered_by"],
+                record=not options["dry_run"],
+            ) as self.run:
+                self.scrape(options)
+        except runs.ScrapeBusy as exc:
+            raise CommandError(str(exc)) from None
+        if self.run.stopped:
             raise CommandError(
                 "Interrupted: what was saved is kept; run scrape again to continue.", returncode=130
-            ) from None
-        except Exception as exc:
-            error = str(exc) or type(exc).__name__
-            raise
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            try:
-                if self.recorder:
-                    self.recorder.finish(status, error)
-            finally:
-                ScrapeLock.release(me)
+            )
+
+    def scrape(self, options):
+        if options["dry_run"]:
+            self.say("Dry run: the folders are not scanned and nothing is written.")
+        else:
+            self.scan(options)
+        if not options["no_metadata"] and not self.run.stopped:
+            self.identify(options)
+        if options["images"] and not options["dry_run"] and not self.run.stopped:
+            self.download_images(options)
 
     def say(self, message, keep=False):
         """Print a message; with keep, also add it to the run's summary."""
         if self.verbosity >= 1:
             self.stdout.write(message)
-        if keep and self.recorder:
-            self.recorder.note(message)
+        if keep:
+            self.run.note(message)
 
-    def report(self, styled_label, label, rest):
-        """A phase's summary: printed, and kept in the run's record."""
-        self.say(styled_label + rest)
-        if self.recorder:
-            self.recorder.note(label + rest)
+    def report(self, summary):
+        """A phase's summary ("Scan finished: ..."): printed, and kept in the run's record."""
+        label, colon, rest = summary.partition(":")
+        self.say(self.style.SUCCESS(label) + colon + rest)
+        self.run.note(summary)
 
     def on_progress(self, phase, done, total):
         self.progress(phase, done, total)
-        if self.recorder:
-            self.recorder.progress(phase, done, total)
-        if time.monotonic() - self._last_beat > 10:
-            ScrapeLock.heartbeat(this_process())
-            self._last_beat = time.monotonic()
+        self.run.progress(phase, done, total)
 
     def scan(self, options):
         folders = options["folders"] or settings.ROM_DIRS
@@ -196,27 +124,22 @@ class Command(BaseCommand):
                     f"ROM folder {folder} does not exist or is not a folder. Check ROM_DIRS "
                     "(or the folders given), and that the drive or share is mounted."
                 )
-        if options["extensions"]:
-            extensions = {e.strip().lower().lstrip(".") for e in options["extensions"].split(",")}
-            extensions -= {""}
-        else:
-            extensions = settings.ROM_EXTENSIONS or DEFAULT_EXTENSIONS
+        extensions = (
+            parse_extensions(options["extensions"])
+            if options["extensions"]
+            else settings.ROM_EXTENSIONS or DEFAULT_EXTENSIONS
+        )
         report = Scanner(
             folders,
             extensions=extensions,
             batch_size=options["batch_size"],
-            hash_files=options["hash_files"],
+            hash_files=options["hash"],
             on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
             on_progress=self.on_progress,
+            stop=self.run.stop,
         ).run()
-        self.report(
-            self.style.SUCCESS("Scan finished"),
-            "Scan finished",
-            f": {report.seen:,} files seen, {report.new:,} new, {report.changed:,} changed,"
-            f" {report.missing:,} missing, {report.reappeared:,} reappeared,"
-            f" {report.renamed:,} renamed, {report.errors:,} errors,"
-            f" {report.games_created:,} new games, in {report.elapsed:.1f} s",
-        )
+        if not report.interrupted:  # its counts would say files not reached are gone
+            self.report(report.summary())
 
     def identify(self, options):
         if not (settings.IGDB_CLIENT_ID and settings.IGDB_SECRET_KEY):
@@ -241,60 +164,25 @@ class Command(BaseCommand):
                 client,
                 batch_size=options["batch_size"],
                 dry_run=options["dry_run"],
-                on_result=self.print_result if options["dry_run"] else None,
+                on_result=(lambda r: self.stdout.write(r.describe()))
+                if options["dry_run"]
+                else None,
                 on_progress=self.on_progress,
+                stop=self.run.stop,
             )
         except IGDBError as exc:
             raise CommandError(f"IGDB: {exc}") from None
-        self.report(
-            self.style.SUCCESS("IGDB finished"),
-            "IGDB finished",
-            f": {report.matched:,} matched, {report.unmatched:,} unmatched,"
-            f" {report.failed:,} failed, {report.merged:,} merged into games already known;"
-            f" {report.requests:,} requests sent, {report.responses_429:,} 429s received,"
-            f" {report.retries:,} retries, in {report.elapsed:.1f} s"
-            f" ({report.games_per_second:.1f} games/s)",
-        )
+        self.report(report.summary())
         if report.failed:
             self.stderr.write(
                 f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
-        if report.interrupted:
-            raise KeyboardInterrupt
 
     def download_images(self, options):
         report = images.download_images(
             concurrency=options["concurrency"],
             on_error=lambda message: self.stderr.write(f"image: {message}"),
             on_progress=self.on_progress,
+            stop=self.run.stop,
         )
-        self.report(
-            self.style.SUCCESS("Images"),
-            "Images",
-            f": {report.downloaded:,} downloaded, {report.failed:,} failed",
-        )
-        if report.interrupted:
-            raise KeyboardInterrupt
-
-    def print_result(self, result):
-        job = result.job
-        name = f"{job.title} ({job.year})" if job.year else job.title
-        if result.kind == MATCHED:
-            record = result.record
-            line = f'{name} -> IGDB {record["id"]} "{record.get("name", "")}"'
-            if result.match and result.match.score < 1:
-                line += f" (score {result.match.score:.2f})"
-        elif result.kind == NO_MATCH:
-            best = result.match.candidates[:1] if result.match else ()
-            line = f"{name} -> no confident match" + (
-                f' (best: {best[0]["id"]} "{best[0]["name"]}", score {best[0]["score"]:.2f})'
-                if best
-                else ""
-            )
-        else:
-            line = f"{name} -> failed: {result.error}"
-        self.stdout.write(line)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
+        self.report(report.summary())
