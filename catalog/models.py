@@ -169,6 +169,26 @@ class Game(models.Model):
     )
     match_error = models.TextField(blank=True)
     match_candidates = models.JSONField(default=list, blank=True)
+    # How to start the game, set by a super user when the chooser (scraper/launch.py) gets it
+    # wrong. Scans and scrapes never write these, so they survive both, like a locked match.
+    start_path = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The program to run, as a path inside the archive (e.g. GAME/GAME.EXE); "
+        "empty: romvault's choice.",
+    )
+    start_args = models.CharField(
+        max_length=255, blank=True, help_text="Arguments for the program (e.g. -nosound)."
+    )
+    dosbox_conf = models.TextField(
+        blank=True,
+        help_text="Extra dosbox.conf lines: [cpu] cycles=max, [dosbox] memsize=32, sound...",
+    )
+    boot_disk = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="A disk image inside the archive to boot from instead of running a program.",
+    )
     scraped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -320,6 +340,13 @@ class Rom(models.Model):
     md5 = models.CharField(max_length=32, blank=True)
     sha1 = models.CharField(max_length=40, blank=True)
     missing_since = models.DateTimeField(null=True, blank=True)
+    # What the scan found inside the archive (scraper/archives.py): [[path, size], ...] of its
+    # programs (.exe, .com, .bat) and disk and CD images, the members that decide how to start
+    # the game; file_count counts every member. Both stay empty for a file that is not an
+    # archive, and listing_error says why one could not be read.
+    members = models.JSONField(default=list, blank=True)
+    file_count = models.PositiveIntegerField(null=True, blank=True)
+    listing_error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
