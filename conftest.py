@@ -10,6 +10,12 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """MD5 passwords: the real hasher is slow by design, and tests create and log in users often."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (the catalogue keeps its filter options there)."""
     cache.clear()

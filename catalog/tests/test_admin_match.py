@@ -33,12 +33,6 @@ def scrape(*args):
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hashing each persona's password at the real cost would take longer than the test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client(client, super_user):
     client.force_login(super_user)

@@ -191,9 +191,7 @@ def library(settings, tmp_path, live_server, artwork, make_game):
 
 
 @pytest.fixture
-def users(settings, make_user):
-    # Three password hashes per test at the real cost would take longer than the test itself.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def users(make_user):
     return {role: make_user(role, username=role) for role in ("demo", "normal", "super")}
 
 
