@@ -52,6 +52,13 @@ def super_user(make_user):
 
 
 @pytest.fixture
+def admin_client(client, super_user):
+    """A client logged in as `super_user` (instead of pytest-django's user outside the roles)."""
+    client.force_login(super_user)
+    return client
+
+
+@pytest.fixture
 def make_game(db):
     def make(title="Commander Keen", year=1990, **fields):
         game = Game(year=year, match_key=title.lower(), **fields)
@@ -81,17 +88,18 @@ def make_rom(db, make_game):
 
 
 @pytest.fixture(scope="session")
-def fake_igdb_dataset():
+def dataset():
+    """The fake IGDB's games; a test module that needs another size defines its own."""
     from scraper.fake_igdb import build_dataset
 
     return build_dataset(n_games=80, seed=7)
 
 
 @pytest.fixture
-def fake_igdb(fake_igdb_dataset, settings, tmp_path):
+def fake_igdb(dataset, settings, tmp_path):
     """The fake IGDB (a real HTTP server) with the IGDB settings and credentials pointing at it."""
     from scraper.fake_igdb import FakeIGDB
 
-    with FakeIGDB(fake_igdb_dataset, latency=0.01) as server:
+    with FakeIGDB(dataset, latency=0.01) as server:
         server.configure(settings, tmp_path / "data")
         yield server

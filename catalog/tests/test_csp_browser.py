@@ -17,9 +17,9 @@ from catalog.tests.test_browser import (  # noqa: F401 - fixtures
     browser,
     card_titles,
     cards,
-    library,
     log_in,
     page,
+    site,
     users,
 )
 
@@ -66,12 +66,12 @@ def visit(page, url):  # noqa: F811
 
 def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     page,  # noqa: F811
-    library,  # noqa: F811
+    site,  # noqa: F811
     users,  # noqa: F811
     problems,
     admin_covers,
 ):
-    url = library.url
+    url = site.url
     visit(page, url + "/accounts/login/")
     log_in(page, url, "super")
 
@@ -89,7 +89,7 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     expect(page.get_by_role("status").first).to_have_text("6 games")
 
     # Game page: the lightbox (Alpine, CSP build) and the favourite toggle.
-    visit(page, url + library.games["Doom"].get_absolute_url())
+    visit(page, url + site.games["Doom"].get_absolute_url())
     dialog = page.get_by_role("dialog", name="Screenshot viewer")
     expect(dialog).to_be_hidden()
     page.get_by_role("img", name="Screenshot 1 of Doom").click()
@@ -119,7 +119,7 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     expect(page.locator("#result_list tbody tr")).to_have_count(2)
     page.locator("#action-toggle").check()  # the admin's own JavaScript ticks every row
     expect(page.locator("input.action-select:checked")).to_have_count(2)
-    visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/change/")
+    visit(page, url + f"/admin/catalog/game/{site.games['Doom'].pk}/change/")
     expect(page.locator("#id_title")).to_have_value("Doom")
     page.get_by_role("button", name="Add another Alternative name").click()  # inlines.js
     expect(page.locator("#id_alternative_names-1-name")).to_be_visible()
@@ -135,9 +135,9 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     assert problems == []
 
 
-def test_the_collector_would_see_a_violation(page, library, users, problems):  # noqa: F811
+def test_the_collector_would_see_a_violation(page, site, users, problems):  # noqa: F811
     """The check above can fail: an inline script is refused and reported."""
-    visit(page, library.url + "/accounts/login/")
+    visit(page, site.url + "/accounts/login/")
     page.evaluate(
         """() => {
             const script = document.createElement("script");
