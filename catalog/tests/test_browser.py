@@ -5,7 +5,6 @@ Run only these with `pytest -m browser`, or skip them with `-m "not browser"`.
 Full-page screenshots land in `screenshots/` (git-ignored) for a human to look at.
 """
 
-import os
 import random
 import re
 from base64 import b64decode
@@ -14,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts.roles import sync_roles
 from catalog.models import AlternativeName, Company, Favorite, Genre, Image, Involvement, Theme
@@ -23,20 +22,9 @@ from romvault import config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "correct horse battery"
 SCREENSHOTS = config.BASE_DIR / "screenshots"
 PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 # (title, year, genre, alternative names): 30 games, four genres.
 LIBRARY = [
@@ -73,33 +61,6 @@ LIBRARY = [
 ]
 SHOOTERS = {title for title, _, genre, _ in LIBRARY if genre == "Shooter"}
 COVERED = {"Doom", "Commander Keen", "Quake", "Loom", "Civilization", "Tyrian"}
-
-
-# --- Browser and pages ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests and
-    # pytest-django make between browser steps are still plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    context.set_default_timeout(5_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -188,11 +149,6 @@ def site(settings, tmp_path, live_server, artwork, make_game):
             game=doom, kind="screenshot", image_id=f"shot{position}", position=position
         )
     return SimpleNamespace(url=live_server.url, games=games)
-
-
-@pytest.fixture
-def users(make_user):
-    return {role: make_user(role, username=role) for role in ("demo", "normal", "super")}
 
 
 def log_in(page, url, username):

@@ -14,13 +14,10 @@ from playwright.sync_api import expect
 from catalog.tests.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     artwork,
-    browser,
     card_titles,
     cards,
     log_in,
-    page,
     site,
-    users,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +38,7 @@ def admin_covers(artwork):  # noqa: F811
 
 
 @pytest.fixture
-def problems(page):  # noqa: F811
+def problems(page):
     """Console errors and warnings, and CSP violations, of every page the test opens."""
     found = []
     page.context.add_init_script(REPORT_VIOLATIONS)
@@ -57,7 +54,7 @@ def problems(page):  # noqa: F811
     return found
 
 
-def visit(page, url):  # noqa: F811
+def visit(page, url):
     response = page.goto(url)
     assert response.ok, (url, response.status)
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -65,9 +62,9 @@ def visit(page, url):  # noqa: F811
 
 
 def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
-    page,  # noqa: F811
+    page,
     site,  # noqa: F811
-    users,  # noqa: F811
+    users,
     problems,
     admin_covers,
 ):
