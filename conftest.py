@@ -10,6 +10,12 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """MD5 passwords: the real hasher is slow by design, and tests create and log in users often."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (the catalogue keeps its filter options there)."""
     cache.clear()
@@ -46,6 +52,13 @@ def super_user(make_user):
 
 
 @pytest.fixture
+def admin_client(client, super_user):
+    """A client logged in as `super_user` (instead of pytest-django's user outside the roles)."""
+    client.force_login(super_user)
+    return client
+
+
+@pytest.fixture
 def make_game(db):
     def make(title="Commander Keen", year=1990, **fields):
         game = Game(year=year, match_key=title.lower(), **fields)
@@ -75,17 +88,18 @@ def make_rom(db, make_game):
 
 
 @pytest.fixture(scope="session")
-def fake_igdb_dataset():
+def dataset():
+    """The fake IGDB's games; a test module that needs another size defines its own."""
     from fake_igdb import build_dataset
 
     return build_dataset(n_games=80, seed=7)
 
 
 @pytest.fixture
-def fake_igdb(fake_igdb_dataset, settings, tmp_path):
+def fake_igdb(dataset, settings, tmp_path):
     """The fake IGDB (a real HTTP server) with the IGDB settings and credentials pointing at it."""
     from fake_igdb import FakeIGDB
 
-    with FakeIGDB(fake_igdb_dataset, latency=0.01) as server:
+    with FakeIGDB(dataset, latency=0.01) as server:
         server.configure(settings, tmp_path / "data")
         yield server

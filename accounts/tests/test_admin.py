@@ -7,12 +7,6 @@ from catalog.models import Favorite
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, super_user):
-    client.force_login(super_user)
-    return client
-
-
 def test_super_user_creates_a_user_with_a_role_in_one_form(admin_client):
     response = admin_client.get(reverse("admin:accounts_user_add"))
     assert 'name="role"' in response.content.decode()

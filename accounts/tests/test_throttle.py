@@ -24,8 +24,7 @@ def no_delay(monkeypatch):
 
 
 @pytest.fixture
-def user(settings, make_user):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def user(make_user):
     return make_user("normal", username="alice")
 
 
@@ -173,8 +172,7 @@ def test_a_form_with_a_missing_field_is_not_counted(client, user):
     assert log_in(client, "alice", PASSWORD).status_code == 302
 
 
-def test_the_admin_login_counts_and_refuses_too(client, settings, make_user):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_admin_login_counts_and_refuses_too(client, make_user):
     make_user("super", username="root")
     admin_login = reverse("admin:login")
     for _ in range(5):

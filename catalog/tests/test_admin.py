@@ -62,12 +62,6 @@ def test_admin_sends_anonymous_visitors_to_its_login(client):
 # --- The game list ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(client, super_user):
-    client.force_login(super_user)
-    return client
-
-
 def changelist(client, **params):
     response = client.get(reverse("admin:catalog_game_changelist"), params)
     assert response.status_code == 200

@@ -1,6 +1,6 @@
 """The admin's "Match manually" in a real browser, against the live server and the fake IGDB.
 
-Chromium, the log-in helper and the screenshots folder are test_browser.py's.
+Chromium comes from conftest.py; the log-in helper and the screenshots folder are test_browser.py's.
 """
 
 import re
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.roles import sync_roles
 from catalog.models import Game
-from catalog.tests.test_browser import browser, log_in, page, screenshot, users  # noqa: F401
+from catalog.tests.test_browser import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def people(request):
 
 
 def test_super_user_matches_a_game_by_hand_from_the_game_list(
-    page,  # noqa: F811
+    page,
     people,
     live_server,
     fake_igdb,

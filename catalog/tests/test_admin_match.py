@@ -33,18 +33,6 @@ def scrape(*args):
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hashing each persona's password at the real cost would take longer than the test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def admin_client(client, super_user):
-    client.force_login(super_user)
-    return client
-
-
 @pytest.fixture
 def wolf_folder(tmp_path):
     root = tmp_path / "roms"
@@ -276,12 +264,12 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
 
 
 def test_a_scrape_already_running_does_not_overwrite_a_match_chosen_meanwhile(
-    admin_client, make_game, fake_igdb, fake_igdb_dataset
+    admin_client, make_game, fake_igdb, dataset
 ):
     game = make_game(title="Wolfenstein 3D", year=1992)
     (job,) = pipeline.select_jobs()  # the scrape has taken the game...
     admin_client.post(match_url(game), {"igdb_id": WOLF_PC_2007})  # ...when a person chooses
-    scraped = fake_igdb_dataset.games[WOLF_DOS]
+    scraped = dataset.games[WOLF_DOS]
     pipeline.save([pipeline.Result(job, "matched", Match(WOLF_DOS, 1.0, ()), scraped)],
                   pipeline.MetadataReport())  # fmt: skip
     game.refresh_from_db()

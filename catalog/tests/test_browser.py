@@ -5,7 +5,6 @@ Run only these with `pytest -m browser`, or skip them with `-m "not browser"`.
 Full-page screenshots land in `screenshots/` (git-ignored) for a human to look at.
 """
 
-import os
 import random
 import re
 from base64 import b64decode
@@ -14,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts.roles import sync_roles
 from catalog.models import AlternativeName, Company, Favorite, Genre, Image, Involvement, Theme
@@ -23,20 +22,9 @@ from romvault import config
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "correct horse battery"
 SCREENSHOTS = config.BASE_DIR / "screenshots"
 PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 # (title, year, genre, alternative names): 30 games, four genres.
 LIBRARY = [
@@ -73,33 +61,6 @@ LIBRARY = [
 ]
 SHOOTERS = {title for title, _, genre, _ in LIBRARY if genre == "Shooter"}
 COVERED = {"Doom", "Commander Keen", "Quake", "Loom", "Civilization", "Tyrian"}
-
-
-# --- Browser and pages ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests and
-    # pytest-django make between browser steps are still plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    context.set_default_timeout(5_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +104,8 @@ def slug(text):
 
 
 @pytest.fixture
-def library(settings, tmp_path, live_server, artwork, make_game):
-    """The LIBRARY, with files on disk, and the live server's address as `library.url`."""
+def site(settings, tmp_path, live_server, artwork, make_game):
+    """The LIBRARY, with files on disk, served by the live server at `site.url`."""
     # A transactional test flushes the database afterwards, role groups included.
     sync_roles(apps)
     settings.ROM_DIRS = [tmp_path / "roms"]
@@ -188,13 +149,6 @@ def library(settings, tmp_path, live_server, artwork, make_game):
             game=doom, kind="screenshot", image_id=f"shot{position}", position=position
         )
     return SimpleNamespace(url=live_server.url, games=games)
-
-
-@pytest.fixture
-def users(settings, make_user):
-    # Three password hashes per test at the real cost would take longer than the test itself.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return {role: make_user(role, username=role) for role in ("demo", "normal", "super")}
 
 
 def log_in(page, url, username):
@@ -243,8 +197,8 @@ def screenshot(page, name):
 
 
 @pytest.mark.parametrize("role", ["demo", "normal", "super"])
-def test_each_role_logs_in_through_the_form_and_sees_only_its_controls(page, library, users, role):
-    log_in(page, library.url, role)
+def test_each_role_logs_in_through_the_form_and_sees_only_its_controls(page, site, users, role):
+    log_in(page, site.url, role)
     expect(page.get_by_role("status").first).to_have_text("30 games")
     expect(cards(page)).to_have_count(30)
     account = page.get_by_role("navigation", name="Account")
@@ -263,20 +217,18 @@ def test_each_role_logs_in_through_the_form_and_sees_only_its_controls(page, lib
         expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
 
-def test_live_search_swaps_the_results_updates_the_address_and_survives_a_reload(
-    page, library, users
-):
-    log_in(page, library.url, "normal")
+def test_live_search_swaps_the_results_updates_the_address_and_survives_a_reload(page, site, users):
+    log_in(page, site.url, "normal")
     mark_document(page)
     search = page.get_by_role("searchbox", name="Search titles and alternative names")
     search.press_sequentially("wolf3d", delay=20)  # an alternative name of Wolfenstein 3D
-    expect(page).to_have_url(library.url + "/?q=wolf3d")
+    expect(page).to_have_url(site.url + "/?q=wolf3d")
     expect(page.get_by_role("status").first).to_have_text("1 game")
     assert card_titles(page) == ["Wolfenstein 3D"]
     assert still_same_document(page)
 
     search.fill("doom")
-    expect(page).to_have_url(library.url + "/?q=doom")
+    expect(page).to_have_url(site.url + "/?q=doom")
     expect(cards(page)).to_have_count(2)
     assert card_titles(page) == ["Doom", "Doom II: Hell on Earth"]
 
@@ -288,17 +240,17 @@ def test_live_search_swaps_the_results_updates_the_address_and_survives_a_reload
 
 
 def test_genre_filter_and_year_sort_stay_in_the_address_across_pages(
-    page, library, users, monkeypatch
+    page, site, users, monkeypatch
 ):
     monkeypatch.setattr(browse, "PAGE_SIZE", 6)  # 11 shooters: two pages
     shooter = Genre.objects.get(name="Shooter")
-    log_in(page, library.url, "normal")
+    log_in(page, site.url, "normal")
     mark_document(page)
     page.get_by_label("Genre", exact=True).select_option(label="Shooter")
-    expect(page).to_have_url(f"{library.url}/?genre={shooter.pk}")
+    expect(page).to_have_url(f"{site.url}/?genre={shooter.pk}")
     expect(page.get_by_role("status").first).to_have_text("11 games")
     page.get_by_label("Sort by").select_option(label="Year")
-    expect(page).to_have_url(f"{library.url}/?genre={shooter.pk}&sort=year")
+    expect(page).to_have_url(f"{site.url}/?genre={shooter.pk}&sort=year")
     expect(page.get_by_role("link", name="Remove filter Genre: Shooter")).to_be_visible()
     pages = page.get_by_role("navigation", name="Pages")
     # Waits for the sorted results to be swapped in; the page links keep both filters.
@@ -310,7 +262,7 @@ def test_genre_filter_and_year_sort_stay_in_the_address_across_pages(
     first_years = [int(y) for y in cards(page).locator("div > span").all_inner_texts()]
     assert len(first) == 6
     pages.get_by_role("link", name="Page 2").click()
-    expect(page).to_have_url(f"{library.url}/?genre={shooter.pk}&sort=year&page=2")
+    expect(page).to_have_url(f"{site.url}/?genre={shooter.pk}&sort=year&page=2")
     expect(cards(page)).to_have_count(5)
     second = card_titles(page)
     second_years = [int(y) for y in cards(page).locator("div > span").all_inner_texts()]
@@ -325,8 +277,8 @@ def test_genre_filter_and_year_sort_stay_in_the_address_across_pages(
     assert card_titles(page) == second
 
 
-def test_favourite_button_toggles_in_place_and_the_favourites_page_follows(page, library, users):
-    log_in(page, library.url, "normal")
+def test_favourite_button_toggles_in_place_and_the_favourites_page_follows(page, site, users):
+    log_in(page, site.url, "normal")
     mark_document(page)
     card = cards(page).filter(has_text="The Dig")
     button = card.get_by_role("button", name="Favourite: The Dig")
@@ -352,12 +304,10 @@ def test_favourite_button_toggles_in_place_and_the_favourites_page_follows(page,
     expect(page.get_by_text("No favourites yet")).to_be_visible()
 
 
-def test_game_page_opens_screenshots_in_a_lightbox_and_downloads_the_exact_file(
-    page, library, users
-):
-    doom = library.games["Doom"]
-    log_in(page, library.url, "normal")
-    page.goto(library.url + doom.get_absolute_url())
+def test_game_page_opens_screenshots_in_a_lightbox_and_downloads_the_exact_file(page, site, users):
+    doom = site.games["Doom"]
+    log_in(page, site.url, "normal")
+    page.goto(site.url + doom.get_absolute_url())
     expect(page.get_by_text("DOOM: Knee-Deep in the Dead")).to_be_visible()
     expect(page.get_by_role("link", name="id Software")).to_have_count(2)  # developer, publisher
     expect(page.get_by_role("img", name="Cover of Doom")).to_be_visible()
@@ -390,10 +340,10 @@ def test_game_page_opens_screenshots_in_a_lightbox_and_downloads_the_exact_file(
     assert Path(download.path()).read_bytes() == Path(rom.path).read_bytes()
 
 
-def test_catalogue_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, library, users):
-    page.goto(library.url + "/accounts/login/")
+def test_catalogue_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, site, users):
+    page.goto(site.url + "/accounts/login/")
     # The compiled Tailwind CSS is served and applied: a default browser page is white.
-    css = page.request.get(library.url + "/static/css/app.css")
+    css = page.request.get(site.url + "/static/css/app.css")
     assert css.ok
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") not in (
         "rgba(0, 0, 0, 0)",
@@ -404,7 +354,7 @@ def test_catalogue_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, l
         == "inline-flex"
     )  # .btn; a browser's default button is inline-block
     screenshot(page, "login")
-    log_in(page, library.url, "normal")
+    log_in(page, site.url, "normal")
     # The first row's covers come from the live server (Civilization, Commander Keen).
     page.wait_for_function(
         "[...document.querySelectorAll('#results img')].slice(0, 2)"
@@ -432,7 +382,7 @@ def test_catalogue_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, l
     expect(page.get_by_role("status").first).to_have_text("6 games")
     assert has_no_sideways_scroll(page)
 
-    page.goto(library.url + library.games["Day of the Tentacle"].get_absolute_url())
+    page.goto(site.url + site.games["Day of the Tentacle"].get_absolute_url())
     assert has_no_sideways_scroll(page)
     # The files table fits too: every download button is whole, not cut off at the edge.
     table = page.locator("table").bounding_box()

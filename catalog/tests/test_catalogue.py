@@ -31,7 +31,7 @@ def browse(client, normal_user):
 
 
 @pytest.fixture
-def library(make_game):
+def games(make_game):
     """Four games with metadata: two genres, a theme, a developer and a publisher."""
     adventure = Genre.objects.create(igdb_id=31, name="Adventure")
     shooter = Genre.objects.create(igdb_id=5, name="Shooter")
@@ -63,7 +63,7 @@ def library(make_game):
     }
 
 
-def test_catalogue_lists_every_game_by_title_ignoring_articles(browse, library):
+def test_catalogue_lists_every_game_by_title_ignoring_articles(browse, games):
     response = browse()
     assert titles(response) == ["Commander Keen", "The Dig", "Doom", "Zork"]
     assert b"4 games" in response.content
@@ -76,64 +76,64 @@ def test_catalogue_counts_with_thousands_separators(browse, make_game):
     assert b"1,234 games" in browse().content
 
 
-def test_search_matches_titles(browse, library):
+def test_search_matches_titles(browse, games):
     assert titles(browse(q="doo")) == ["Doom"]
 
 
-def test_search_matches_alternative_names(browse, library):
+def test_search_matches_alternative_names(browse, games):
     assert titles(browse(q="excavat")) == ["The Dig"]
 
 
-def test_search_without_results_says_so(browse, library):
+def test_search_without_results_says_so(browse, games):
     response = browse(q="nothing like this")
     assert titles(response) == []
     assert b"No game matches these filters" in response.content
 
 
-def test_genre_filter(browse, library):
-    assert titles(browse(genre=library["adventure"].pk)) == ["The Dig"]
+def test_genre_filter(browse, games):
+    assert titles(browse(genre=games["adventure"].pk)) == ["The Dig"]
 
 
-def test_theme_filter(browse, library):
-    assert titles(browse(theme=library["horror"].pk)) == ["Doom"]
+def test_theme_filter(browse, games):
+    assert titles(browse(theme=games["horror"].pk)) == ["Doom"]
 
 
-def test_developer_filter(browse, library):
-    assert titles(browse(developer=library["id_soft"].pk)) == ["Commander Keen", "Doom"]
+def test_developer_filter(browse, games):
+    assert titles(browse(developer=games["id_soft"].pk)) == ["Commander Keen", "Doom"]
 
 
-def test_publisher_filter_ignores_developers(browse, library):
-    assert titles(browse(publisher=library["apogee"].pk)) == ["Commander Keen"]
+def test_publisher_filter_ignores_developers(browse, games):
+    assert titles(browse(publisher=games["apogee"].pk)) == ["Commander Keen"]
     # id Software only developed: as a publisher filter it is no option, so it is ignored.
-    assert len(titles(browse(publisher=library["id_soft"].pk))) == 4
+    assert len(titles(browse(publisher=games["id_soft"].pk))) == 4
 
 
-def test_year_range_uses_the_release_date_when_a_game_has_no_year(browse, library):
+def test_year_range_uses_the_release_date_when_a_game_has_no_year(browse, games):
     assert titles(browse(year_from=1990, year_to=1993)) == ["Commander Keen", "Doom"]
     assert titles(browse(year_from=1994)) == ["The Dig"]
     assert titles(browse(year_to=1985)) == ["Zork"]
 
 
-def test_a_reversed_year_range_is_swapped(browse, library):
+def test_a_reversed_year_range_is_swapped(browse, games):
     assert titles(browse(year_from=1993, year_to=1990)) == ["Commander Keen", "Doom"]
 
 
-def test_match_status_filter(browse, library):
+def test_match_status_filter(browse, games):
     assert titles(browse(match="matched")) == ["The Dig", "Doom"]
     assert titles(browse(match="unmatched")) == ["Commander Keen", "Zork"]
 
 
-def test_filters_combine(browse, library):
-    assert titles(browse(developer=library["id_soft"].pk, match="matched")) == ["Doom"]
+def test_filters_combine(browse, games):
+    assert titles(browse(developer=games["id_soft"].pk, match="matched")) == ["Doom"]
 
 
-def test_my_favourites_filter_shows_only_my_own(browse, library, normal_user, make_user):
-    Favorite.objects.create(user=normal_user, game=library["zork"])
-    Favorite.objects.create(user=make_user("normal"), game=library["doom"])
+def test_my_favourites_filter_shows_only_my_own(browse, games, normal_user, make_user):
+    Favorite.objects.create(user=normal_user, game=games["zork"])
+    Favorite.objects.create(user=make_user("normal"), game=games["doom"])
     assert titles(browse(fav=1)) == ["Zork"]
 
 
-def test_demo_users_have_no_favourites_filter(client, demo_user, library):
+def test_demo_users_have_no_favourites_filter(client, demo_user, games):
     client.force_login(demo_user)
     response = client.get(INDEX, {"fav": 1})
     assert b'name="fav"' not in response.content
@@ -150,11 +150,11 @@ def test_demo_users_have_no_favourites_filter(client, demo_user, library):
         ("no-such-sort", ["Commander Keen", "The Dig", "Doom", "Zork"]),
     ],
 )
-def test_sorting(browse, library, sort, expected):
+def test_sorting(browse, games, sort, expected):
     assert titles(browse(sort=sort)) == expected
 
 
-def test_filter_options_list_only_values_that_have_games(browse, library):
+def test_filter_options_list_only_values_that_have_games(browse, games):
     html = browse().content.decode()
     assert ">Adventure</option>" in html
     assert "Unused genre" not in html
@@ -162,10 +162,10 @@ def test_filter_options_list_only_values_that_have_games(browse, library):
     assert 'id="f-developer"' not in html
 
 
-def test_a_company_filter_shows_as_a_removable_chip_and_stays_in_the_form(browse, library):
-    html = browse(developer=library["id_soft"].pk, theme=library["horror"].pk).content.decode()
+def test_a_company_filter_shows_as_a_removable_chip_and_stays_in_the_form(browse, games):
+    html = browse(developer=games["id_soft"].pk, theme=games["horror"].pk).content.decode()
     assert "Developer: id Software" in html
-    assert f'name="developer" value="{library["id_soft"].pk}"' in html
+    assert f'name="developer" value="{games["id_soft"].pk}"' in html
 
 
 def test_pagination_keeps_every_filter_in_its_links(browse, make_game):
@@ -180,8 +180,8 @@ def test_pagination_keeps_every_filter_in_its_links(browse, make_game):
     assert titles(second) == ["Keen 48", "Keen 49"]
 
 
-def test_each_active_filter_links_to_the_catalogue_without_it(browse, library):
-    genre = library["adventure"].pk
+def test_each_active_filter_links_to_the_catalogue_without_it(browse, games):
+    genre = games["adventure"].pk
     html = browse(q="dig", genre=genre, sort="year").content.decode()
     assert f'href="/?genre={genre}&amp;sort=year"' in html  # drops the search
     assert 'href="/?q=dig&amp;sort=year"' in html  # drops the genre
@@ -193,7 +193,7 @@ def test_a_page_past_the_end_shows_the_last_page(browse, make_game):
     assert titles(browse(page=99)) == ["Keen 48", "Keen 49"]
 
 
-def test_htmx_search_returns_only_the_results_with_a_clean_address(client, normal_user, library):
+def test_htmx_search_returns_only_the_results_with_a_clean_address(client, normal_user, games):
     client.force_login(normal_user)
     response = client.get(
         INDEX, {"q": "doom", "genre": "", "theme": "", "sort": "title"}, HTTP_HX_REQUEST="true"
@@ -205,13 +205,13 @@ def test_htmx_search_returns_only_the_results_with_a_clean_address(client, norma
     assert "HX-Request" in response["Vary"]
 
 
-def test_htmx_history_restore_gets_the_whole_page(client, normal_user, library):
+def test_htmx_history_restore_gets_the_whole_page(client, normal_user, games):
     client.force_login(normal_user)
     response = client.get(INDEX, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert b"<html" in response.content
 
 
-def test_filter_form_works_without_javascript(browse, library):
+def test_filter_form_works_without_javascript(browse, games):
     html = browse().content.decode()
     form = html.split('<form id="filters"')[1].split("</form>")[0]
     assert 'method="get"' in form and 'action="/"' in form
@@ -220,7 +220,7 @@ def test_filter_form_works_without_javascript(browse, library):
     assert 'form="filters"' in html  # the header's live search belongs to the filter form
 
 
-def test_every_filter_input_has_a_label(browse, library):
+def test_every_filter_input_has_a_label(browse, games):
     html = browse().content.decode()
     ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)
     assert ids
@@ -254,7 +254,7 @@ NASTY = [
 
 
 @pytest.mark.parametrize("params", NASTY, ids=lambda p: repr(p)[:40])
-def test_bad_parameters_never_break_the_catalogue(client, normal_user, library, params):
+def test_bad_parameters_never_break_the_catalogue(client, normal_user, games, params):
     client.force_login(normal_user)
     response = client.get(INDEX, params)
     assert response.status_code == 200
@@ -264,7 +264,7 @@ def test_bad_parameters_never_break_the_catalogue(client, normal_user, library, 
 
 
 @pytest.fixture
-def big_library(make_game, normal_user):
+def many_games(make_game, normal_user):
     """60 games, each with a cover, two genres, a theme, companies and every other a favourite."""
     genres = [Genre.objects.create(igdb_id=n, name=f"Genre {n}") for n in range(1, 6)]
     theme = Theme.objects.create(igdb_id=1, name="Fantasy")
@@ -299,7 +299,7 @@ def test_catalogue_of_one_game_runs_at_most_8_queries(
     [{}, {"q": "saga", "genre": "1", "sort": "year"}, {"fav": "1", "sort": "rating", "page": "2"}],
 )
 def test_catalogue_of_60_games_runs_at_most_8_queries(
-    client, normal_user, big_library, django_assert_max_num_queries, params
+    client, normal_user, many_games, django_assert_max_num_queries, params
 ):
     client.force_login(normal_user)
     with django_assert_max_num_queries(8):
@@ -311,7 +311,7 @@ def test_catalogue_of_60_games_runs_at_most_8_queries(
 
 
 def test_favourites_page_of_60_games_runs_at_most_8_queries(
-    client, normal_user, big_library, django_assert_max_num_queries
+    client, normal_user, many_games, django_assert_max_num_queries
 ):
     client.force_login(normal_user)
     with django_assert_max_num_queries(8):

@@ -14,13 +14,10 @@ from playwright.sync_api import expect
 from catalog.tests.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     artwork,
-    browser,
     card_titles,
     cards,
-    library,
     log_in,
-    page,
-    users,
+    site,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +38,7 @@ def admin_covers(artwork):  # noqa: F811
 
 
 @pytest.fixture
-def problems(page):  # noqa: F811
+def problems(page):
     """Console errors and warnings, and CSP violations, of every page the test opens."""
     found = []
     page.context.add_init_script(REPORT_VIOLATIONS)
@@ -57,7 +54,7 @@ def problems(page):  # noqa: F811
     return found
 
 
-def visit(page, url):  # noqa: F811
+def visit(page, url):
     response = page.goto(url)
     assert response.ok, (url, response.status)
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -65,13 +62,13 @@ def visit(page, url):  # noqa: F811
 
 
 def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
-    page,  # noqa: F811
-    library,  # noqa: F811
-    users,  # noqa: F811
+    page,
+    site,  # noqa: F811
+    users,
     problems,
     admin_covers,
 ):
-    url = library.url
+    url = site.url
     visit(page, url + "/accounts/login/")
     log_in(page, url, "super")
 
@@ -89,7 +86,7 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     expect(page.get_by_role("status").first).to_have_text("6 games")
 
     # Game page: the lightbox (Alpine, CSP build) and the favourite toggle.
-    visit(page, url + library.games["Doom"].get_absolute_url())
+    visit(page, url + site.games["Doom"].get_absolute_url())
     dialog = page.get_by_role("dialog", name="Screenshot viewer")
     expect(dialog).to_be_hidden()
     page.get_by_role("img", name="Screenshot 1 of Doom").click()
@@ -121,9 +118,9 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     expect(page.locator("input.action-select:checked")).to_have_count(2)
     # romvault's admin styles (static/css/admin.css) apply: covers are 36 px thumbnails.
     expect(page.locator("img.rv-cover").first).to_have_css("width", "36px")
-    visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/match/")
+    visit(page, url + f"/admin/catalog/game/{site.games['Doom'].pk}/match/")
     expect(page.locator("form.rv-search").first).to_have_css("display", "flex")
-    visit(page, url + f"/admin/catalog/game/{library.games['Doom'].pk}/change/")
+    visit(page, url + f"/admin/catalog/game/{site.games['Doom'].pk}/change/")
     expect(page.locator("#id_title")).to_have_value("Doom")
     page.get_by_role("button", name="Add another Alternative name").click()  # inlines.js
     expect(page.locator("#id_alternative_names-1-name")).to_be_visible()
@@ -139,9 +136,9 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     assert problems == []
 
 
-def test_the_collector_would_see_a_violation(page, library, users, problems):  # noqa: F811
+def test_the_collector_would_see_a_violation(page, site, users, problems):  # noqa: F811
     """The check above can fail: an inline script is refused and reported."""
-    visit(page, library.url + "/accounts/login/")
+    visit(page, site.url + "/accounts/login/")
     page.evaluate(
         """() => {
             const script = document.createElement("script");

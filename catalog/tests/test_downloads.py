@@ -21,21 +21,15 @@ DATA = bytes(range(100))
 
 
 @pytest.fixture
-def rom_file(roms, make_rom):
+def rom_file(rom_dir, make_rom):
     """A real file in the ROM folder and its Rom row."""
 
     def make(name="Commander Keen (1990).zip", data=DATA):
-        path = roms / name
+        path = rom_dir / name
         path.write_bytes(data)
         return make_rom(path=str(path), size=len(data))
 
     return make
-
-
-@pytest.fixture
-def normal_client(client, normal_user):
-    client.force_login(normal_user)
-    return client
 
 
 def url(rom_or_pk):
@@ -104,7 +98,7 @@ def test_quotes_and_backslashes_cannot_break_out_of_the_fallback_name(normal_cli
     )
 
 
-def test_an_unknown_file_is_not_found(normal_client, roms):
+def test_an_unknown_file_is_not_found(normal_client, rom_dir):
     assert normal_client.get(url(999_999)).status_code == 404
 
 
@@ -141,12 +135,12 @@ def test_a_fifo_where_the_file_was_is_refused_without_hanging(normal_client, rom
 
 
 def test_a_symlink_leading_out_of_the_rom_folder_is_refused(
-    normal_client, roms, tmp_path, make_rom
+    normal_client, rom_dir, tmp_path, make_rom
 ):
     secret = tmp_path / "secret.txt"
     secret.write_bytes(b"top secret")
-    (roms / "Evil (1990).zip").symlink_to(secret)
-    rom = make_rom(path=str(roms / "Evil (1990).zip"))
+    (rom_dir / "Evil (1990).zip").symlink_to(secret)
+    rom = make_rom(path=str(rom_dir / "Evil (1990).zip"))
     response = normal_client.get(url(rom))
     assert response.status_code == 404
     assert b"top secret" not in response.content
@@ -154,11 +148,11 @@ def test_a_symlink_leading_out_of_the_rom_folder_is_refused(
     assert rom.missing_since is None  # the file is there; it is just not ours to give
 
 
-def test_a_symlink_to_another_file_in_the_rom_folder_is_served(normal_client, roms, make_rom):
-    (roms / "disks").mkdir()
-    (roms / "disks" / "original.zip").write_bytes(DATA)
-    (roms / "Alias (1990).zip").symlink_to(roms / "disks" / "original.zip")
-    response = normal_client.get(url(make_rom(path=str(roms / "Alias (1990).zip"))))
+def test_a_symlink_to_another_file_in_the_rom_folder_is_served(normal_client, rom_dir, make_rom):
+    (rom_dir / "disks").mkdir()
+    (rom_dir / "disks" / "original.zip").write_bytes(DATA)
+    (rom_dir / "Alias (1990).zip").symlink_to(rom_dir / "disks" / "original.zip")
+    response = normal_client.get(url(make_rom(path=str(rom_dir / "Alias (1990).zip"))))
     assert response.status_code == 200
     assert body(response) == DATA
     assert 'filename="Alias (1990).zip"' in response["Content-Disposition"]
@@ -174,12 +168,12 @@ def test_a_symlink_to_another_file_in_the_rom_folder_is_served(normal_client, ro
     ],
 )
 def test_a_path_outside_every_rom_folder_is_refused(
-    normal_client, roms, tmp_path, make_rom, outside
+    normal_client, rom_dir, tmp_path, make_rom, outside
 ):
     (tmp_path / "outside.zip").write_bytes(DATA)
     (tmp_path / "roms2").mkdir()
     (tmp_path / "roms2" / "neighbour.zip").write_bytes(DATA)
-    rom = make_rom(path=outside.format(roms=roms))
+    rom = make_rom(path=outside.format(roms=rom_dir))
     assert normal_client.get(url(rom)).status_code == 404
 
 
@@ -332,15 +326,15 @@ def test_sendfile_mode_names_the_real_path_for_apache(normal_client, rom_file, s
 
 @pytest.mark.parametrize("mode", ["nginx:/protected-roms/", "sendfile"])
 def test_accelerated_modes_still_refuse_demo_users_and_escaping_symlinks(
-    client, demo_user, normal_user, roms, tmp_path, make_rom, rom_file, settings, mode
+    client, demo_user, normal_user, rom_dir, tmp_path, make_rom, rom_file, settings, mode
 ):
     settings.DOWNLOAD_ACCEL = mode
     (tmp_path / "secret.txt").write_bytes(b"top secret")
-    (roms / "Evil.zip").symlink_to(tmp_path / "secret.txt")
+    (rom_dir / "Evil.zip").symlink_to(tmp_path / "secret.txt")
     client.force_login(demo_user)
     assert client.get(url(rom_file())).status_code == 403
     client.force_login(normal_user)
-    response = client.get(url(make_rom(path=str(roms / "Evil.zip"))))
+    response = client.get(url(make_rom(path=str(rom_dir / "Evil.zip"))))
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response and "X-Sendfile" not in response
 

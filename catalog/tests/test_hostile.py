@@ -9,7 +9,6 @@ import os
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,22 +59,15 @@ def test_parse_range_gives_a_valid_range_none_or_unsatisfiable_for_any_header(he
     assert 0 <= first <= last < size
 
 
-@pytest.fixture
-def normal_client(normal_user):
-    client = Client()
-    client.force_login(normal_user)
-    return client
-
-
 DATA = bytes(range(256)) * 4
 
 
 @VIEWS
 @given(header=RANGE_HEADERS)
 def test_any_range_header_gets_200_206_or_416_and_only_the_files_bytes(
-    normal_client, roms, make_rom, header
+    normal_client, rom_dir, make_rom, header
 ):
-    path = roms / "Keen.zip"
+    path = rom_dir / "Keen.zip"
     path.write_bytes(DATA)
     rom = Rom.objects.filter(path=str(path)).first() or make_rom(path=str(path), size=len(DATA))
     response = normal_client.get(reverse("catalog:rom-download", args=[rom.pk]), HTTP_RANGE=header)
@@ -141,7 +133,7 @@ def test_the_favourites_page_never_fails_whatever_the_parameters(normal_client, 
 
 @VIEWS
 @given(pk=st.one_of(st.integers(1, 2**31), st.integers(2**63, 10**30)))
-def test_a_download_of_a_file_nobody_knows_is_404(normal_client, roms, pk):
+def test_a_download_of_a_file_nobody_knows_is_404(normal_client, rom_dir, pk):
     if not Rom.objects.filter(pk=pk).exists():
         assert normal_client.get(f"/files/{pk}/download/").status_code == 404
 
@@ -152,8 +144,8 @@ NAMES = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/\x
 
 @VIEWS
 @given(name=NAMES.filter(lambda name: len(name.encode()) <= 255))
-def test_a_file_gone_from_disk_is_404_and_marked_missing(normal_client, roms, make_rom, name):
-    path = roms / "gone" / name
+def test_a_file_gone_from_disk_is_404_and_marked_missing(normal_client, rom_dir, make_rom, name):
+    path = rom_dir / "gone" / name
     rom = Rom.objects.filter(path=str(path)).first() or make_rom(path=str(path))
     Rom.objects.filter(pk=rom.pk).update(missing_since=None)
     assert normal_client.get(reverse("catalog:rom-download", args=[rom.pk])).status_code == 404
@@ -181,14 +173,14 @@ ESCAPES = st.builds(
 @VIEWS
 @given(relative=ESCAPES)
 def test_a_stored_path_with_dot_dot_is_never_served_from_outside_the_rom_folder(
-    normal_client, roms, secret, make_rom, relative
+    normal_client, rom_dir, secret, make_rom, relative
 ):
-    (roms / "sub").mkdir(exist_ok=True)
-    path = os.path.join(str(roms), relative)
+    (rom_dir / "sub").mkdir(exist_ok=True)
+    path = os.path.join(str(rom_dir), relative)
     rom = Rom.objects.filter(path=path).first() or make_rom(path=path)
     response = normal_client.get(reverse("catalog:rom-download", args=[rom.pk]))
     real = os.path.realpath(path)
-    inside = os.path.commonpath([real, os.path.realpath(roms)]) == os.path.realpath(roms)
+    inside = os.path.commonpath([real, os.path.realpath(rom_dir)]) == os.path.realpath(rom_dir)
     if inside and os.path.isfile(real):
         assert response.status_code == 200
     else:
@@ -202,16 +194,16 @@ def test_a_stored_path_with_dot_dot_is_never_served_from_outside_the_rom_folder(
     target=st.sampled_from(["secret", "folder-of-secret", "dangling", "loop"]),
 )
 def test_a_symlink_leading_out_of_the_rom_folder_is_never_followed(
-    normal_client, roms, secret, make_rom, link, target
+    normal_client, rom_dir, secret, make_rom, link, target
 ):
-    path = roms / link
+    path = rom_dir / link
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         path.unlink()
     if target == "secret":
         path.symlink_to(secret)
     elif target == "folder-of-secret":  # roms/<link> -> a path through a linked folder
-        folder = roms / "linked-folder"
+        folder = rom_dir / "linked-folder"
         if not folder.is_symlink():
             folder.symlink_to(secret.parent)
         path.symlink_to(folder / "secret.txt")

@@ -114,8 +114,6 @@ ADMIN_EXPECTED = {
 @pytest.fixture
 def world(tmp_path, settings, make_user, make_game, make_rom):
     """Users of every role, and at least one row of every model the admin shows."""
-    # Hundreds of logins: the default password hasher would take most of the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     folder = tmp_path / "roms"
     folder.mkdir()
     settings.ROM_DIRS = [folder]

@@ -24,7 +24,7 @@ def twitch():
 
 
 @pytest.fixture
-def roms(tmp_path):
+def rom_dirs(tmp_path):
     folders = [tmp_path / "dos", tmp_path / "cd"]
     for folder in folders:
         folder.mkdir()
@@ -64,7 +64,7 @@ def lines(*answers):
 
 
 def test_unattended_set_up_keeps_the_secret_key_and_other_lines_in_a_private_file(
-    tmp_path, roms, twitch
+    tmp_path, rom_dirs, twitch
 ):
     path = env_file(tmp_path)
     path.parent.mkdir(parents=True)
@@ -73,7 +73,7 @@ def test_unattended_set_up_keeps_the_secret_key_and_other_lines_in_a_private_fil
     result = setup_process(
         tmp_path,
         "--no-input",
-        f"--rom-dirs={roms[0]}, {roms[1]}",
+        f"--rom-dirs={rom_dirs[0]}, {rom_dirs[1]}",
         "--igdb-client-id",
         twitch.client_id,
         "--igdb-secret-key-stdin",
@@ -87,7 +87,7 @@ def test_unattended_set_up_keeps_the_secret_key_and_other_lines_in_a_private_fil
         "SECRET_KEY=" + "k" * 50,
         "# my note",
         "SCRAPE_CONCURRENCY=2",
-        f"ROM_DIRS={roms[0]},{roms[1]}",
+        f"ROM_DIRS={rom_dirs[0]},{rom_dirs[1]}",
         f"IGDB_CLIENT_ID={twitch.client_id}",
         f"IGDB_SECRET_KEY={SECRET}",
     ]
@@ -96,22 +96,22 @@ def test_unattended_set_up_keeps_the_secret_key_and_other_lines_in_a_private_fil
     assert oct(token.stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_fresh_install_gets_a_secret_key_and_settings_that_load(tmp_path, roms, twitch):
-    result = setup_process(tmp_path, "--no-input", "--rom-dirs", str(roms[0]),
+def test_a_fresh_install_gets_a_secret_key_and_settings_that_load(tmp_path, rom_dirs, twitch):
+    result = setup_process(tmp_path, "--no-input", "--rom-dirs", str(rom_dirs[0]),
                            token_url=twitch.token_url)  # fmt: skip
     assert result.returncode == 0, result.stderr
     values = config.parse_env_file(env_file(tmp_path))
     assert len(values["SECRET_KEY"]) >= 50
-    assert values["ROM_DIRS"] == str(roms[0])
+    assert values["ROM_DIRS"] == str(rom_dirs[0])
 
 
 def test_interactive_answers_ask_again_for_a_missing_folder_and_a_refused_secret(
-    tmp_path, roms, twitch
+    tmp_path, rom_dirs, twitch
 ):
     twitch.reset_stats()
     answers = lines(
         tmp_path / "no-such-folder",
-        f"{roms[0]},{roms[1]}",
+        f"{rom_dirs[0]},{rom_dirs[1]}",
         twitch.client_id,
         "not-the-secret",
         "",  # the client id again: Enter keeps it
@@ -127,18 +127,20 @@ def test_interactive_answers_ask_again_for_a_missing_folder_and_a_refused_secret
     assert "SQLite in " + str(tmp_path / "data" / "romvault" / "romvault.sqlite3") in result.stdout
     values = config.parse_env_file(env_file(tmp_path))
     assert values == {
-        "ROM_DIRS": f"{roms[0]},{roms[1]}",
+        "ROM_DIRS": f"{rom_dirs[0]},{rom_dirs[1]}",
         "IGDB_CLIENT_ID": twitch.client_id,
         "IGDB_SECRET_KEY": SECRET,
     }
     assert oct(env_file(tmp_path).stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_second_run_shows_the_values_and_changes_only_what_is_answered(tmp_path, roms, twitch):
+def test_a_second_run_shows_the_values_and_changes_only_what_is_answered(
+    tmp_path, rom_dirs, twitch
+):
     first = setup_process(
         tmp_path,
         "--no-input",
-        f"--rom-dirs={roms[0]}",
+        f"--rom-dirs={rom_dirs[0]}",
         f"--igdb-client-id={twitch.client_id}",
         "--igdb-secret-key-stdin",
         stdin=SECRET + "\n",
@@ -151,7 +153,7 @@ def test_a_second_run_shows_the_values_and_changes_only_what_is_answered(tmp_pat
     second = setup_process(tmp_path, stdin=lines("", "", "", database),
                            token_url=twitch.token_url)  # fmt: skip
     assert second.returncode == 0, second.stderr
-    assert f"ROM folders, comma-separated [{roms[0]}]" in second.stdout
+    assert f"ROM folders, comma-separated [{rom_dirs[0]}]" in second.stdout
     assert f"client id [{twitch.client_id}]" in second.stdout
     assert "client secret [set (hidden)]" in second.stdout
     assert "Saved DATABASE_URL in" in second.stdout
@@ -163,8 +165,8 @@ def test_a_second_run_shows_the_values_and_changes_only_what_is_answered(tmp_pat
     assert env_file(tmp_path).read_text() == before
 
 
-def test_input_that_ends_early_saves_nothing(tmp_path, roms, twitch):
-    result = setup_process(tmp_path, stdin=lines(roms[0]), token_url=twitch.token_url,
+def test_input_that_ends_early_saves_nothing(tmp_path, rom_dirs, twitch):
+    result = setup_process(tmp_path, stdin=lines(rom_dirs[0]), token_url=twitch.token_url,
                            SECRET_KEY="k" * 50)  # fmt: skip
     assert result.returncode == 130
     assert "nothing was saved" in result.stderr

@@ -75,7 +75,7 @@ def shared_db(migrated, tmp_path, monkeypatch, settings, django_db_blocker):
 
 
 @pytest.fixture
-def roms(tmp_path, monkeypatch):
+def rom_dir(tmp_path, monkeypatch):
     root = tmp_path / "roms"
     root.mkdir()
     for name in ["Doom (1993).zip", "Commander Keen 4 (1991).zip", "Dune II (1992).zip"]:
@@ -111,7 +111,9 @@ def finished_run():
     return ScrapeRun.objects.exclude(status=ScrapeRun.Status.RUNNING).first()
 
 
-def test_a_super_user_starts_a_scrape_that_runs_as_its_own_process(login, client, roms, settings):
+def test_a_super_user_starts_a_scrape_that_runs_as_its_own_process(
+    login, client, rom_dir, settings
+):
     user = login(Role.SUPER)
     page = client.get(CHANGELIST)
     assert b"No scrape has run yet" in page.content and b"Scan and scrape now" in page.content
@@ -155,7 +157,7 @@ def test_the_status_poll_returns_the_panel_and_reloads_the_page_once_the_scrape_
 
 
 def test_a_second_start_while_a_scrape_runs_is_refused_without_starting_a_process(
-    login, client, roms, settings
+    login, client, rom_dir, settings
 ):
     login(Role.SUPER)
     ScrapeLock.acquire(f"{HOST}:1")
@@ -165,7 +167,7 @@ def test_a_second_start_while_a_scrape_runs_is_refused_without_starting_a_proces
     assert not ScrapeRun.objects.exists()
 
 
-def test_two_clicks_at_once_start_one_scrape(login, client, roms, settings):
+def test_two_clicks_at_once_start_one_scrape(login, client, rom_dir, settings):
     user = login(Role.SUPER)
     first = runs.start_in_background(user)
     # The second click comes before the first process has even set Django up.
@@ -239,7 +241,7 @@ def test_staff_without_the_scraper_permissions_get_403_and_no_button(login, clie
     assert not (settings.DATA_DIR / "logs").exists()
 
 
-def test_get_never_starts_a_scrape(login, client, roms, settings):
+def test_get_never_starts_a_scrape(login, client, rom_dir, settings):
     login(Role.SUPER)
     assert client.get(START).status_code == 405
     assert not (settings.DATA_DIR / "logs").exists() and not ScrapeLock.current()

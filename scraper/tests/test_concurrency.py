@@ -71,11 +71,15 @@ print(json.dumps(results))
 """
 
 
+@pytest.fixture(scope="module")
+def dataset():
+    return build_dataset(n_games=60, seed=11)
+
+
 @pytest.fixture
-def library(tmp_path):
+def library_dir(tmp_path, dataset):
     """A few thousand files: the fake IGDB's library first (so `--limit` picks those games for
     identification), then plenty of others for the scan to write."""
-    dataset = build_dataset(n_games=60, seed=11)
     root = tmp_path / "roms"
     dataset.write_library(root / "a")
     for folder in range(20):
@@ -84,11 +88,12 @@ def library(tmp_path):
             (root / f"z{folder:02}" / f"Filler Game {folder}-{i} (199{i % 10}).zip").write_bytes(
                 b"y" * (i + 1)
             )
-    return dataset, root
+    return root
 
 
-def test_pages_and_favourites_never_see_a_locked_database_while_scrape_writes(library, tmp_path):
-    dataset, root = library
+def test_pages_and_favourites_never_see_a_locked_database_while_scrape_writes(
+    dataset, library_dir, tmp_path
+):
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{tmp_path / 'romvault.sqlite3'}",
@@ -113,7 +118,7 @@ def test_pages_and_favourites_never_see_a_locked_database_while_scrape_writes(li
             )
             started = time.time()
             scrape = subprocess.run(
-                [*manage, "scrape", str(root), "--limit", "60"],
+                [*manage, "scrape", str(library_dir), "--limit", "60"],
                 env=env, cwd=config.BASE_DIR, capture_output=True, text=True, timeout=120,
             )  # fmt: skip
             ended = time.time()

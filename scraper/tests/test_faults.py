@@ -29,13 +29,6 @@ def dataset():
     return build_dataset(n_games=250, seed=11)
 
 
-@pytest.fixture
-def library(tmp_path, dataset):
-    root = tmp_path / "roms"
-    dataset.write_library(root)
-    return root
-
-
 def client_for(fake, tmp_path, **kwargs):
     return IGDBClient(
         fake.client_id,
@@ -63,10 +56,10 @@ def scrape(fake, library, tmp_path, **client_kwargs):
 
 
 def test_a_scrape_under_every_fault_at_once_matches_what_a_clean_run_matches(
-    dataset, library, tmp_path
+    dataset, library_dir, tmp_path
 ):
     with FakeIGDB(dataset, rate_limit=RATE, latency=0.005, seed=5) as fake:
-        clean, clean_report = scrape(fake, library, tmp_path, timeout=5)
+        clean, clean_report = scrape(fake, library_dir, tmp_path, timeout=5)
         assert clean_report.failed == 0 and sum(v is not None for v in clean.values()) > 200
 
         fake.error_500_rate, fake.extra_429_rate = 0.10, 0.10
@@ -82,7 +75,9 @@ def test_a_scrape_under_every_fault_at_once_matches_what_a_clean_run_matches(
             fake.token_expires_after = token_lifetime
             # Short timeouts and backoff keep the hangs cheap; 12 tries, so that a request
             # failing every time (about 0.27**12, once in 7 million) cannot make this flaky.
-            faulty, report = scrape(fake, library, tmp_path, timeout=0.5, attempts=12, backoff=0.02)
+            faulty, report = scrape(
+                fake, library_dir, tmp_path, timeout=0.5, attempts=12, backoff=0.02
+            )
 
             assert report.failed == 0, token_lifetime
             assert faulty == clean, token_lifetime

@@ -20,7 +20,7 @@ HOST = socket.gethostname()
 
 
 @pytest.fixture
-def roms(tmp_path, settings):
+def rom_dir(tmp_path, settings):
     settings.IGDB_CLIENT_ID = ""  # scan only
     root = tmp_path / "roms"
     root.mkdir()
@@ -33,8 +33,8 @@ def scrape(*args):
     call_command("scrape", *map(str, args), stdout=StringIO(), stderr=StringIO())
 
 
-def test_a_scrape_records_its_progress_summary_and_success(roms):
-    scrape(roms)
+def test_a_scrape_records_its_progress_summary_and_success(rom_dir):
+    scrape(rom_dir)
     run = ScrapeRun.objects.get()
     assert run.status == run.shown_status == ScrapeRun.Status.SUCCEEDED
     assert run.holder == this_process() and run.finished_at >= run.started_at
@@ -44,27 +44,27 @@ def test_a_scrape_records_its_progress_summary_and_success(roms):
     assert not ScrapeLock.current()
 
 
-def test_a_failing_scrape_is_recorded_as_failed_with_its_message(roms):
+def test_a_failing_scrape_is_recorded_as_failed_with_its_message(rom_dir):
     with pytest.raises(CommandError):
-        scrape(roms / "nowhere")
+        scrape(rom_dir / "nowhere")
     run = ScrapeRun.objects.get()
     assert run.status == ScrapeRun.Status.FAILED
     assert "nowhere does not exist" in run.error
 
 
-def test_an_interrupted_scrape_is_recorded_as_interrupted(roms, monkeypatch):
+def test_an_interrupted_scrape_is_recorded_as_interrupted(rom_dir, monkeypatch):
     def interrupted(self):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Scanner, "run", interrupted)
     with pytest.raises(CommandError) as caught:
-        scrape(roms)
+        scrape(rom_dir)
     assert caught.value.returncode == 130
     assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
 
 
 def test_ctrl_c_stops_the_scan_at_a_batch_boundary_and_the_run_ends_as_interrupted(
-    roms, monkeypatch
+    rom_dir, monkeypatch
 ):
     scan = Scanner.run
 
@@ -74,7 +74,7 @@ def test_ctrl_c_stops_the_scan_at_a_batch_boundary_and_the_run_ends_as_interrupt
 
     monkeypatch.setattr(Scanner, "run", ctrl_c_then_scan)
     with pytest.raises(CommandError, match="Interrupted: what was saved is kept") as caught:
-        scrape(roms)
+        scrape(rom_dir)
     assert caught.value.returncode == 130
     run = ScrapeRun.objects.get()
     assert run.status == ScrapeRun.Status.INTERRUPTED and run.finished_at
@@ -82,24 +82,24 @@ def test_ctrl_c_stops_the_scan_at_a_batch_boundary_and_the_run_ends_as_interrupt
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_a_scrape_refused_by_the_lock_records_nothing(roms):
+def test_a_scrape_refused_by_the_lock_records_nothing(rom_dir):
     ScrapeLock.acquire("otherhost:1234")
     with pytest.raises(CommandError, match="Another scrape is running"):
-        scrape(roms)
+        scrape(rom_dir)
     assert not ScrapeRun.objects.exists()
 
 
-def test_a_dry_run_records_nothing(roms):
+def test_a_dry_run_records_nothing(rom_dir):
     scrape("--dry-run")
     assert not ScrapeRun.objects.exists()
 
 
-def test_a_run_whose_process_died_shows_as_interrupted_and_the_next_scrape_closes_it(roms):
+def test_a_run_whose_process_died_shows_as_interrupted_and_the_next_scrape_closes_it(rom_dir):
     holder = f"{HOST}:{dead_pid()}"
     ScrapeLock.acquire(holder)
     run = ScrapeRun.objects.create(holder=holder)
     assert run.status == "running" and run.shown_status == "interrupted"
-    scrape(roms)
+    scrape(rom_dir)
     run.refresh_from_db()
     assert run.status == "interrupted" and run.finished_at
 

@@ -33,7 +33,7 @@ def titles():
 
 
 @pytest.fixture
-def library(tmp_path):
+def rom_dir(tmp_path):
     root = tmp_path / "roms"
     put(root, "Doom (1993)(id Software).zip")
     put(root, "Dig, The (1995).zip")
@@ -46,8 +46,8 @@ def library(tmp_path):
     return root
 
 
-def test_first_scan_indexes_files_and_groups_them_into_games(library):
-    report, errors = scan(library)
+def test_first_scan_indexes_files_and_groups_them_into_games(rom_dir):
+    report, errors = scan(rom_dir)
     assert errors == []
     assert (report.seen, report.new, report.games_created) == (7, 7, 4)
     assert titles() == [
@@ -56,70 +56,70 @@ def test_first_scan_indexes_files_and_groups_them_into_games(library):
         ("Dune II", 1992, 2),
         ("The Dig", 1995, 1),
     ]
-    rom = Rom.objects.get(path=str(library / "Doom (1993)(id Software).zip"))
+    rom = Rom.objects.get(path=str(rom_dir / "Doom (1993)(id Software).zip"))
     assert (rom.parsed_title, rom.parsed_year, rom.size) == ("Doom", 1993, 4)
     assert rom.tags["publisher"] == "id Software"
     assert rom.missing_since is None
 
 
-def test_a_rescan_with_nothing_changed_writes_nothing(library):
-    scan(library)
+def test_a_rescan_with_nothing_changed_writes_nothing(rom_dir):
+    scan(rom_dir)
     with CaptureQueriesContext(connection) as queries:
-        report, _ = scan(library)
+        report, _ = scan(rom_dir)
     assert (report.new, report.changed, report.missing, report.unchanged) == (0, 0, 0, 7)
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     assert writes == []
     assert len(queries) <= 3
 
 
-def test_a_changed_file_is_updated_in_place(library):
-    scan(library)
+def test_a_changed_file_is_updated_in_place(rom_dir):
+    scan(rom_dir)
     rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
-    put(library, "Dig, The (1995).zip", b"a bigger file")
-    report, _ = scan(library)
+    put(rom_dir, "Dig, The (1995).zip", b"a bigger file")
+    report, _ = scan(rom_dir)
     assert (report.changed, report.new) == (1, 0)
     rom.refresh_from_db()
     assert rom.size == 13
 
 
-def test_a_deleted_file_is_marked_missing_and_keeps_its_game_and_favourites(library, normal_user):
-    scan(library)
+def test_a_deleted_file_is_marked_missing_and_keeps_its_game_and_favourites(rom_dir, normal_user):
+    scan(rom_dir)
     rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
     Favorite.objects.create(user=normal_user, game=rom.game)
-    (library / "Dig, The (1995).zip").unlink()
-    report, _ = scan(library)
+    (rom_dir / "Dig, The (1995).zip").unlink()
+    report, _ = scan(rom_dir)
     assert report.missing == 1
     rom.refresh_from_db()
     assert rom.missing_since is not None
     assert Favorite.objects.filter(user=normal_user, game=rom.game).exists()
     # Still missing on the next run, counted once.
-    assert scan(library)[0].missing == 0
+    assert scan(rom_dir)[0].missing == 0
 
 
-def test_a_missing_file_that_comes_back_is_present_again(library):
-    scan(library)
-    path = library / "Dig, The (1995).zip"
+def test_a_missing_file_that_comes_back_is_present_again(rom_dir):
+    scan(rom_dir)
+    path = rom_dir / "Dig, The (1995).zip"
     data = path.read_bytes()
     stat = path.stat()
     path.unlink()
-    scan(library)
+    scan(rom_dir)
     path.write_bytes(data)
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    report, _ = scan(library)
+    report, _ = scan(rom_dir)
     assert report.reappeared == 1
     assert Rom.objects.get(path=str(path)).missing_since is None
 
 
-def test_a_renamed_file_keeps_its_row_game_and_favourites(library, normal_user):
-    scan(library)
+def test_a_renamed_file_keeps_its_row_game_and_favourites(rom_dir, normal_user):
+    scan(rom_dir)
     rom = Rom.objects.get(path__endswith="Dig, The (1995).zip")
     Favorite.objects.create(user=normal_user, game=rom.game)
-    (library / "Adventure").mkdir(exist_ok=True)
-    os.rename(library / "Dig, The (1995).zip", library / "Adventure" / "The Dig.zip")
-    report, _ = scan(library)
+    (rom_dir / "Adventure").mkdir(exist_ok=True)
+    os.rename(rom_dir / "Dig, The (1995).zip", rom_dir / "Adventure" / "The Dig.zip")
+    report, _ = scan(rom_dir)
     assert (report.renamed, report.new, report.missing) == (1, 0, 0)
     rom.refresh_from_db()
-    assert rom.path == str(library / "Adventure" / "The Dig.zip")
+    assert rom.path == str(rom_dir / "Adventure" / "The Dig.zip")
     assert rom.missing_since is None
     assert Favorite.objects.get(user=normal_user).game_id == rom.game_id
 
@@ -147,18 +147,18 @@ def test_a_new_file_the_same_size_as_a_missing_one_is_not_taken_for_it(tmp_path)
     assert (report.renamed, report.new, report.missing) == (0, 1, 1)
 
 
-def test_files_outside_the_scanned_folder_are_not_marked_missing(library, tmp_path):
+def test_files_outside_the_scanned_folder_are_not_marked_missing(rom_dir, tmp_path):
     other = tmp_path / "other"
     put(other, "Prince of Persia (1990).zip")
     scan(other)
-    report, _ = scan(library)
+    report, _ = scan(rom_dir)
     assert report.missing == 0
     assert Rom.objects.get(path__startswith=str(other)).missing_since is None
 
 
-def test_a_folder_that_cannot_be_read_keeps_its_files(library, monkeypatch):
-    scan(library)
-    blocked = str(library / "Adventure")
+def test_a_folder_that_cannot_be_read_keeps_its_files(rom_dir, monkeypatch):
+    scan(rom_dir)
+    blocked = str(rom_dir / "Adventure")
     real_scandir = os.scandir
 
     def scandir(path):
@@ -167,7 +167,7 @@ def test_a_folder_that_cannot_be_read_keeps_its_files(library, monkeypatch):
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    report, errors = scan(library)
+    report, errors = scan(rom_dir)
     assert report.missing == 0
     assert report.errors == 1
     assert errors[0][0] == blocked and "cannot read this folder" in errors[0][1]
@@ -245,17 +245,17 @@ def test_an_unreadable_file_is_reported_when_hashing_and_still_indexed(tmp_path,
     assert Rom.objects.get(path__endswith="Locked (1990).zip").sha1 == ""
 
 
-def test_a_scan_told_to_stop_while_writing_ends_at_a_batch_boundary(library):
+def test_a_scan_told_to_stop_while_writing_ends_at_a_batch_boundary(rom_dir):
     stop = threading.Event()
 
     def stop_after_the_first_batch(phase, done, total):
         if phase == "write":
             stop.set()
 
-    report, _ = scan(library, batch_size=2, stop=stop, on_progress=stop_after_the_first_batch)
+    report, _ = scan(rom_dir, batch_size=2, stop=stop, on_progress=stop_after_the_first_batch)
     assert report.interrupted and (report.seen, report.new) == (7, 2)
     assert Rom.objects.count() == 2
-    report, _ = scan(library)  # the next scan writes the rest
+    report, _ = scan(rom_dir)  # the next scan writes the rest
     assert not report.interrupted and (report.new, Rom.objects.count()) == (5, 7)
 
 
@@ -292,9 +292,9 @@ def test_hashes_are_computed_in_one_pass(tmp_path):
     assert rom.crc32 == f"{zlib.crc32(data):08x}"
 
 
-def test_hash_option_fills_in_files_indexed_without_hashes(library):
-    scan(library)
-    report, _ = scan(library, hash_files=True)
+def test_hash_option_fills_in_files_indexed_without_hashes(rom_dir):
+    scan(rom_dir)
+    report, _ = scan(rom_dir, hash_files=True)
     assert report.hashed == 7
     assert not Rom.objects.filter(sha1="").exists()
 
@@ -307,17 +307,17 @@ def test_a_changed_hashed_file_is_hashed_again(tmp_path):
     assert Rom.objects.get().sha1 == hashlib.sha1(b"second version").hexdigest()
 
 
-def test_small_batches_write_everything_with_a_bounded_number_of_queries(library):
+def test_small_batches_write_everything_with_a_bounded_number_of_queries(rom_dir):
     with CaptureQueriesContext(connection) as queries:
-        report, _ = scan(library, batch_size=2)
+        report, _ = scan(rom_dir, batch_size=2)
     assert report.new == Rom.objects.count() == 7
     # 4 batches: each a few statements (savepoints, games, roms), plus the initial loads.
     assert len(queries) <= 4 * 6 + 4
 
 
-def test_scrape_command_scans_and_prints_a_summary(library):
+def test_scrape_command_scans_and_prints_a_summary(rom_dir):
     out, err = StringIO(), StringIO()
-    call_command("scrape", str(library), "--no-metadata", stdout=out, stderr=err)
+    call_command("scrape", str(rom_dir), "--no-metadata", stdout=out, stderr=err)
     assert "7 files seen, 7 new, 0 changed, 0 missing" in out.getvalue()
     # Not a terminal: plain progress lines, no carriage returns or escape codes.
     assert "Saving new files [##############################] 7/7\n" in out.getvalue()
@@ -345,18 +345,18 @@ def test_scrape_command_without_folders_says_how_to_set_rom_dirs(settings):
     assert "ROM_DIRS is not set" in out.getvalue()
 
 
-def test_scrape_command_reads_rom_dirs(settings, library):
-    settings.ROM_DIRS = [library]
+def test_scrape_command_reads_rom_dirs(settings, rom_dir):
+    settings.ROM_DIRS = [rom_dir]
     call_command("scrape", "--no-metadata", stdout=StringIO())
     assert Rom.objects.count() == 7
 
 
-def test_scrape_command_is_quiet_at_verbosity_zero(library):
+def test_scrape_command_is_quiet_at_verbosity_zero(rom_dir):
     out = StringIO()
-    call_command("scrape", str(library), "--no-metadata", verbosity=0, stdout=out)
+    call_command("scrape", str(rom_dir), "--no-metadata", verbosity=0, stdout=out)
     assert out.getvalue() == ""
 
 
-def test_extensions_option_limits_what_is_indexed(library):
-    call_command("scrape", str(library), "--no-metadata", "--extensions", "7z", stdout=StringIO())
+def test_extensions_option_limits_what_is_indexed(rom_dir):
+    call_command("scrape", str(rom_dir), "--no-metadata", "--extensions", "7z", stdout=StringIO())
     assert [r.filename for r in Rom.objects.all()] == ["Doom (1993).7z"]

@@ -22,20 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dataset(fake_igdb_dataset):
-    return fake_igdb_dataset
-
-
-@pytest.fixture
 def fake(fake_igdb):
     return fake_igdb
-
-
-@pytest.fixture
-def library(tmp_path, dataset):
-    root = tmp_path / "roms"
-    dataset.write_library(root)
-    return root
 
 
 def scrape(*args, **kwargs):
@@ -54,10 +42,10 @@ def outcome(dataset, root):
     }
 
 
-def test_scrape_identifies_the_library_and_stores_metadata(fake, library, dataset):
-    out, _ = scrape(library)
+def test_scrape_identifies_the_library_and_stores_metadata(fake, library_dir, dataset):
+    out, _ = scrape(library_dir)
     assert "IGDB finished" in out and "0 429s received" in out
-    got = outcome(dataset, library)
+    got = outcome(dataset, library_dir)
     right = sum(got[e.filename] == e.expected_id for e in dataset.library)
     wrong = sum(got[e.filename] not in (None, e.expected_id) for e in dataset.library)
     assert right / len(dataset.library) >= 0.95, (right, wrong)
@@ -68,28 +56,28 @@ def test_scrape_identifies_the_library_and_stores_metadata(fake, library, datase
     assert fake.stats.rate_limited == 0
 
 
-def test_a_second_scrape_sends_no_request(fake, library):
-    scrape(library)
+def test_a_second_scrape_sends_no_request(fake, library_dir):
+    scrape(library_dir)
     fake.reset_stats()
-    out, _ = scrape(library)
+    out, _ = scrape(library_dir)
     assert "nothing to look up" in out or "0 requests" in out
     assert fake.stats.requests == fake.stats.by_endpoint.get("multiquery", 0)
     assert Game.objects.filter(match_status="unmatched").count() == 0
 
 
 def test_images_option_keeps_local_copies_of_covers_and_screenshots(
-    fake, library, settings, tmp_path
+    fake, library_dir, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IGDB_IMAGE_URL = fake.image_url
-    out, _ = scrape(library, "--images")
+    out, _ = scrape(library_dir, "--images")
     images = Image.objects.filter(kind__in=["cover", "screenshot"])
     assert images.exists() and not images.filter(file="").exists()
     cover = images.filter(kind="cover").first()
     assert (tmp_path / "media" / cover.file.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
     assert f"{images.count():,} downloaded, 0 failed" in out
     # Once each: a second run downloads nothing.
-    out, _ = scrape(library, "--images")
+    out, _ = scrape(library_dir, "--images")
     assert "0 downloaded, 0 failed" in out
 
 
@@ -103,51 +91,51 @@ def test_a_forced_id_in_the_filename_wins(fake, tmp_path):
     assert fake.stats.by_endpoint.get("multiquery", 0) == 0
 
 
-def test_dry_run_prints_matches_and_writes_nothing(fake, library):
-    scrape(library, "--no-metadata")
+def test_dry_run_prints_matches_and_writes_nothing(fake, library_dir):
+    scrape(library_dir, "--no-metadata")
     before = list(Game.objects.values_list("pk", "match_status", "igdb_id"))
     out, _ = scrape("--dry-run")
     assert "->" in out and "Dry run" in out
     assert list(Game.objects.values_list("pk", "match_status", "igdb_id")) == before
 
 
-def test_without_credentials_the_scan_runs_and_says_how_to_enable_igdb(settings, library):
+def test_without_credentials_the_scan_runs_and_says_how_to_enable_igdb(settings, library_dir):
     settings.IGDB_CLIENT_ID = ""
-    out, _ = scrape(library)
+    out, _ = scrape(library_dir)
     assert "Scan finished" in out
     assert "IGDB_CLIENT_ID" in out and "dev.twitch.tv" in out
     assert Rom.objects.exists()
 
 
-def test_wrong_credentials_stop_with_a_clear_error(fake, library, settings):
+def test_wrong_credentials_stop_with_a_clear_error(fake, library_dir, settings):
     settings.IGDB_SECRET_KEY = "wrong"
     with pytest.raises(CommandError, match="IGDB_SECRET_KEY"):
-        scrape(library)
+        scrape(library_dir)
     assert Rom.objects.exists()  # the scan is kept
 
 
 def test_an_igdb_outage_marks_games_failed_and_the_next_run_retries_them(
-    fake, library, monkeypatch
+    fake, library_dir, monkeypatch
 ):
     monkeypatch.setattr(IGDBClient, "BACKOFF", 0.01)
     fake.error_500_rate = 1.0
-    _, err = scrape(library, "--limit", "10")
+    _, err = scrape(library_dir, "--limit", "10")
     assert "failed" in err
     assert Game.objects.filter(match_status="failed").count() == 10
     fake.error_500_rate = 0
-    scrape(library)
+    scrape(library_dir)
     assert not Game.objects.filter(match_status="failed").exists()
 
 
-def test_a_second_scrape_while_one_runs_exits_at_once(fake, library):
+def test_a_second_scrape_while_one_runs_exits_at_once(fake, library_dir):
     ScrapeLock.acquire("otherhost:1234")
     with pytest.raises(CommandError, match="Another scrape is running"):
-        scrape(library)
+        scrape(library_dir)
     assert not Rom.objects.exists()
 
 
-def test_refresh_fetches_matched_games_again_by_id(fake, library):
-    scrape(library)
+def test_refresh_fetches_matched_games_again_by_id(fake, library_dir):
+    scrape(library_dir)
     matched = Game.objects.filter(match_status="matched").count()
     fake.reset_stats()
     out, _ = scrape("--refresh", "--no-metadata")  # --no-metadata skips IGDB entirely
@@ -157,8 +145,8 @@ def test_refresh_fetches_matched_games_again_by_id(fake, library):
     assert fake.stats.by_endpoint.get("multiquery", 0) == 0
 
 
-def test_an_interrupted_run_continues_where_it_stopped(fake, library, dataset):
-    scrape(library, "--no-metadata")
+def test_an_interrupted_run_continues_where_it_stopped(fake, library_dir, dataset):
+    scrape(library_dir, "--no-metadata")
     fake.latency = 0.05
     stop = threading.Event()
     jobs = pipeline.select_jobs()
@@ -188,7 +176,9 @@ def test_an_interrupted_run_continues_where_it_stopped(fake, library, dataset):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(dataset, library, tmp_path):
+def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(
+    dataset, library_dir, tmp_path
+):
     """A real process, killed politely: exit code 130, then a rerun finishes the job."""
     db = tmp_path / "term.sqlite3"
     with FakeIGDB(dataset, latency=0.2) as fake:
@@ -204,7 +194,7 @@ def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(dataset, li
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=config.BASE_DIR, check=True)
         process = subprocess.Popen(
-            [*manage, "scrape", str(library)],
+            [*manage, "scrape", str(library_dir)],
             env=env,
             cwd=config.BASE_DIR,
             stdout=subprocess.PIPE,
@@ -219,7 +209,7 @@ def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(dataset, li
         assert process.returncode == 130, err
         assert "Interrupted" in err
         rerun = subprocess.run(
-            [*manage, "scrape", str(library)], env=env, cwd=config.BASE_DIR,
+            [*manage, "scrape", str(library_dir)], env=env, cwd=config.BASE_DIR,
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert rerun.returncode == 0, rerun.stderr

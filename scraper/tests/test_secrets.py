@@ -34,13 +34,6 @@ def fake(dataset, settings, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def library(tmp_path, dataset):
-    root = tmp_path / "roms"
-    dataset.write_library(root)
-    return root
-
-
-@pytest.fixture
 def logs(caplog):
     for name in (None, "httpx", "httpcore", "scraper", "django"):
         caplog.set_level(logging.DEBUG, logger=name)
@@ -65,35 +58,35 @@ def assert_nothing_secret(fake, *texts):
             assert token not in text
 
 
-def test_a_scrape_logged_at_debug_shows_neither_secret_nor_token(fake, library, logs):
-    output = scrape(library)
+def test_a_scrape_logged_at_debug_shows_neither_secret_nor_token(fake, library_dir, logs):
+    output = scrape(library_dir)
     assert "IGDB finished" in output
     assert fake.stats.tokens_issued == 1
     assert logs.records  # the capture works: httpx and the scraper did log
     assert_nothing_secret(fake, output, logs.text)
 
 
-def test_a_wrong_secret_is_named_but_not_shown(fake, library, logs, settings):
+def test_a_wrong_secret_is_named_but_not_shown(fake, library_dir, logs, settings):
     wrong = "wr0ng-" + secrets.token_hex(12)
     settings.IGDB_SECRET_KEY = wrong
-    output = scrape(library)
+    output = scrape(library_dir)
     assert "IGDB_SECRET_KEY" in output
     assert wrong not in output and wrong not in logs.text
     assert_nothing_secret(fake, output, logs.text)
 
 
-def test_refused_tokens_and_server_errors_show_no_token(fake, library, logs):
+def test_refused_tokens_and_server_errors_show_no_token(fake, library_dir, logs):
     fake.token_expires_after = 0  # every API call: 401, also with the fresh token
-    output = scrape(library)
+    output = scrape(library_dir)
     assert "freshly issued token" in output
     assert fake.stats.tokens_issued == 2
     fake.token_expires_after = None
     fake.error_500_rate = 1.0
-    output += scrape(library, "--retry")
+    output += scrape(library_dir, "--retry")
     assert "failed" in output
     fake.error_500_rate = 0
     fake.token_expires_after = 1  # each token dies after one call and is replaced
-    output += scrape(library, "--retry")
+    output += scrape(library_dir, "--retry")
     assert fake.stats.tokens_issued >= 3
     assert_nothing_secret(fake, output, logs.text)
 

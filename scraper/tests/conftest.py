@@ -1,0 +1,9 @@
+import pytest
+
+
+@pytest.fixture
+def library_dir(tmp_path, dataset):
+    """The fake IGDB dataset's library as files on disk: the folder a scrape reads."""
+    root = tmp_path / "roms"
+    dataset.write_library(root)
+    return root
