@@ -2,7 +2,7 @@
 
 The real api.igdb.com cannot be reached from our machines, so `FakeIGDB` serves a real HTTP
 API on 127.0.0.1 that copies the documented behaviour in
-scraper/tests/data/igdb/API_FACTS.md: tokens, Apicalypse, multiquery, limits and error bodies.
+docs/igdb/API_FACTS.md: tokens, Apicalypse, multiquery, limits and error bodies.
 Standard library only; no Django. README.md beside this file says how to start it.
 
     from fake_igdb import FakeIGDB, build_dataset

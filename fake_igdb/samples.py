@@ -1,6 +1,6 @@
 """Turns the real recorded IGDB game records into rows of the normalized tables.
 
-The samples (scraper/tests/data/igdb/*LizardByte-GameDB.json, described in the README there)
+The samples (docs/igdb/*LizardByte-GameDB.json, described in the README there)
 are expanded responses; here every expanded object goes to its own table and the game keeps
 bare ids, so the fake can re-expand them any way a query asks. Real ids, names, slugs, dates,
 platforms, genres, companies, covers and screenshots are kept. Fields the fake does not model
@@ -16,7 +16,7 @@ from pathlib import Path
 from .dataset import Builder, LibraryEntry
 
 # Shared with the scraper's own tests (matching, importer), which read the same real records.
-DATA_DIR = Path(__file__).resolve().parent.parent / "scraper" / "tests" / "data" / "igdb"
+DATA_DIR = Path(__file__).resolve().parent.parent / "docs" / "igdb"
 SAMPLE_FILES = (
     "doom_673__LizardByte-GameDB.json",
     "wolfenstein-3d--1_262516_DOS__LizardByte-GameDB.json",

@@ -1,8 +1,7 @@
 """An async client for IGDB: Twitch token, one polite limiter, retries, batching.
 
 Knows HTTP and IGDB, not the database; `client_from_settings` is the one place that reads
-Django's settings. Facts it relies on are in
-`scraper/tests/data/igdb/API_FACTS.md` (cited by section below).
+Django's settings. Facts it relies on are in `docs/igdb/API_FACTS.md` (cited by section below).
 """
 
 import json

@@ -3,7 +3,7 @@
 Pure standard library: no Django, no I/O. A wrong match is worse than none (it puts another
 game's cover and description on the shelf and hides the file from review), so the rules rule
 candidates *out* (different sequel number, different subtitle) and only then rank by name,
-platform, year and edition. See scraper/tests/data/igdb/API_FACTS.md section 10 for the traps.
+platform, year and edition. See docs/igdb/API_FACTS.md section 10 for the traps.
 
 Score of one candidate (0..1), the best over its name and alternative names:
     title similarity   1.0 same title; 0.97 same but for a "the"; 0.95 / 0.85 subtitle only on

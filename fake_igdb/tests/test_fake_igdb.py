@@ -1,4 +1,4 @@
-"""The fake IGDB server speaks real HTTP like IGDB does (scraper/tests/data/igdb/API_FACTS.md).
+"""The fake IGDB server speaks real HTTP like IGDB does (docs/igdb/API_FACTS.md).
 
 No database: these tests only start `FakeIGDB` on 127.0.0.1 and talk to it with httpx.
 """

@@ -20,7 +20,7 @@ from scraper import importer
 from scraper.identify import Kind
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).parent / "data" / "igdb"
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "igdb"
 
 
 def sample(name):

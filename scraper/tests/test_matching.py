@@ -1,7 +1,7 @@
 """Tests for scraper.matching: title normalisation and picking the IGDB record for a DOS file.
 
 Pure Python: no database. Candidate lists are IGDB-shaped dicts (absent fields omitted, never
-null), built with `game()` or loaded from the real records in data/igdb/.
+null), built with `game()` or loaded from the real records in docs/igdb/.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from scraper.matching import (
     search_query,
 )
 
-IGDB = Path(__file__).parent / "data" / "igdb"
+IGDB = Path(__file__).resolve().parents[2] / "docs" / "igdb"
 # IGDB game_type values used below.
 MAIN, EXPANSION, REMAKE, REMASTER, PORT = 0, 2, 8, 9, 11
 
