@@ -3,7 +3,7 @@ and what romvault runs for each file (catalog/launching.py) with its reason and 
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, URLField
 from django.template.loader import render_to_string
 
 from catalog import models
@@ -38,12 +38,21 @@ def _names(paths: list[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _formfield(db_field, **kwargs):
+    # Django 6's default, as GameAdmin.formfield_overrides has it (5.2 warns otherwise).
+    if isinstance(db_field, URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class GameForm(forms.ModelForm):
     """The game's form, with its start overrides checked against the members of its files."""
 
     class Meta:
         model = models.Game
-        fields = OVERRIDES  # the admin adds the rest of the game's fields
+        # Every field, as the admin's own form has: ModelAdmin.get_fields() asks the form.
+        fields = "__all__"  # noqa: DJ007
+        formfield_callback = _formfield
         widgets = {"dosbox_conf": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})}
 
     def _members(self) -> list[tuple[str, int]] | None:

@@ -58,6 +58,7 @@ def save(client, game, **changes):
 
 def test_a_super_user_sees_each_files_pick_reason_commands_and_candidates(admin_client, doom):
     html = admin_client.get(change_url(doom)).content.decode()
+    assert 'name="title"' in html and 'name="summary"' in html  # the game's own fields stay
     assert "How to start" in html
     assert "Doom (1993).zip" in html and "42 files inside" in html
     assert "starts with DOOM/DOOM.EXE" in html
