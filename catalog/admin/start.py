@@ -116,10 +116,10 @@ def fieldsets(fields: list[str]) -> list[tuple]:
     return [(None, {"fields": rest}), ("How to start", {"fields": shown})]
 
 
-def how_to_start(game) -> str:
+def how_to_start(game, roms=None) -> str:
     """Each file's start, as the change page shows it (autoescaped template)."""
     rows = []
-    for rom in game.roms.all():
+    for rom in game.roms.all() if roms is None else roms:
         rom.game = game
         start = rom.start()
         rows.append(

@@ -204,3 +204,11 @@ def test_the_game_list_filters_by_what_the_database_knows_of_the_start(
     assert listed("admin") == ["Chosen"]
     assert listed("unlisted") == ["Unlisted"]
     assert listed("unreadable") == ["Broken"]
+
+
+def test_a_files_admin_page_shows_its_start_and_keeps_the_listing_read_only(admin_client, doom):
+    rom = Rom.objects.get(game=doom)
+    response = admin_client.get(reverse("admin:catalog_rom_change", args=[rom.pk]))
+    html = response.content.decode()
+    assert "DOOM.EXE is named like the game." in html
+    assert "members" not in response.context["adminform"].form.fields
