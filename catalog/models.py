@@ -4,6 +4,8 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.text import slugify
 
+from catalog.launching import GameStart, start_file
+
 ARTICLES = ("the ", "a ", "an ")
 
 
@@ -369,6 +371,15 @@ class Rom(models.Model):
     @property
     def is_missing(self) -> bool:
         return self.missing_since is not None
+
+    def start(self) -> GameStart:
+        """How to start this file: the game's overrides where they apply, else romvault's pick."""
+        game = self.game
+        return start_file(
+            game.title, self.path, self.size, self.members, self.file_count, self.listing_error,
+            start_path=game.start_path, start_args=game.start_args, boot_disk=game.boot_disk,
+            dosbox_conf=game.dosbox_conf,
+        )  # fmt: skip
 
 
 class Favorite(models.Model):

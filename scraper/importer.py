@@ -33,6 +33,8 @@ GAME_FIELDS = [
     *("match_status", "match_score", "match_candidates", "match_error", "scraped_at"),
     "updated_at",
 ]
+# A super user's start overrides: no scrape writes them (a merge moves them with the files).
+START_FIELDS = ["start_path", "start_args", "dosbox_conf", "boot_disk"]
 
 
 def _refs(record: dict, key: str) -> list[dict]:
@@ -64,14 +66,19 @@ def _upsert_lookups(model, items: dict[int, dict]) -> dict[int, int]:
 
 def _merge_into(duplicate_id: int, keeper_id: int) -> None:
     """Move a game's files and favourites to the game that holds its IGDB record."""
+    duplicate = m.Game.objects.filter(pk=duplicate_id).values("year", *START_FIELDS).first() or {}
     # The merged game keeps the earliest year either had, whichever was matched first: the
     # order depends on batch boundaries, and a run resumed after a crash must end as a clean
     # run does ("Game.zip" and "Game (1996).zip" are one game from 1996 either way).
-    year = m.Game.objects.filter(pk=duplicate_id).values_list("year", flat=True).first()
+    year = duplicate.pop("year", None)
     if year is not None:
         m.Game.objects.filter(Q(year__isnull=True) | Q(year__gt=year), pk=keeper_id).update(
             year=year
         )
+    if any(duplicate.values()):
+        # A super user's way to start the game goes with the files it names, unless the
+        # keeper has its own.
+        m.Game.objects.filter(pk=keeper_id, **dict.fromkeys(START_FIELDS, "")).update(**duplicate)
     m.Rom.objects.filter(game_id=duplicate_id).update(game_id=keeper_id)
     kept_users = m.Favorite.objects.filter(game_id=keeper_id).values("user_id")
     m.Favorite.objects.filter(game_id=duplicate_id, user_id__in=kept_users).delete()

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from catalog import models
-from catalog.admin import igdb_calls, match
+from catalog.admin import igdb_calls, match, start
 from scraper import importer
 from scraper.igdb import MAX_LIMIT, IGDBError
 
@@ -108,13 +108,21 @@ class GameAdmin(admin.ModelAdmin):
         "score",
         "igdb_id",
         "file_count",
+        "start_state",
         "match_link",
     ]
     list_display_links = ["cover_thumb", "title"]
-    list_filter = ["match_status", "match_locked", MissingFilesFilter, DecadeFilter, "genres"]
+    list_filter = [
+        *("match_status", "match_locked", MissingFilesFilter, DecadeFilter, "genres"),
+        start.StartFilter,
+    ]
     list_select_related = ["cover"]
     search_fields = ["title", "alternative_names__name", "roms__path", "=igdb_id"]
-    readonly_fields = ["sort_title", "match_key", "created_at", "updated_at", "scraped_at"]
+    readonly_fields = [
+        *("sort_title", "match_key", "created_at", "updated_at", "scraped_at"),
+        "how_to_start",
+    ]
+    form = start.GameForm
     raw_id_fields = ["cover"]
     autocomplete_fields = [
         "genres",
@@ -139,6 +147,9 @@ class GameAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_fieldsets(self, request, obj=None):
+        return start.fieldsets(self.get_fields(request, obj))
+
     def get_list_display(self, request):
         if self.has_change_permission(request):
             return self.list_display
@@ -146,11 +157,12 @@ class GameAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Subqueries rather than Count("roms"): the search over file paths joins the files too.
-        return (
+        games = (
             super()
             .get_queryset(request)
             .annotate(file_count=_files(missing=False), missing_count=_files(missing=True))
         )
+        return start.with_start_roms(games)
 
     def get_search_results(self, request, queryset, search_term):
         found, duplicates = super().get_search_results(request, queryset, search_term)
@@ -184,6 +196,14 @@ class GameAdmin(admin.ModelAdmin):
             return format_html('{} <span class="rv-missing">({} missing)</span>', obj.file_count,
                                obj.missing_count)  # fmt: skip
         return obj.file_count
+
+    @admin.display(description="start")
+    def start_state(self, obj):
+        return start.start_label(obj)
+
+    @admin.display(description="How to start each file")
+    def how_to_start(self, obj):
+        return start.how_to_start(obj) if obj and obj.pk else "Shown once the game is saved."
 
     @admin.display(description="")
     def match_link(self, obj):

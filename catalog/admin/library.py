@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from catalog import models
+from catalog.admin import start
 
 
 @admin.register(
@@ -27,8 +28,16 @@ class RomAdmin(admin.ModelAdmin):
     list_filter = [("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["path", "parsed_title", "sha1", "md5", "crc32"]
     raw_id_fields = ["game"]
-    readonly_fields = ["created_at", "updated_at"]
+    # What the scan lists inside the archive: the scan's to write, not a person's.
+    readonly_fields = [
+        *("members", "file_count", "listing_error", "how_to_start"),
+        *("created_at", "updated_at"),
+    ]
     show_full_result_count = False
+
+    @admin.display(description="How to start")
+    def how_to_start(self, obj):
+        return start.how_to_start(obj.game, roms=[obj]) if obj and obj.pk else "-"
 
 
 @admin.register(models.Favorite)

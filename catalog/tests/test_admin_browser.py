@@ -79,3 +79,40 @@ def test_super_user_matches_a_game_by_hand_from_the_game_list(
     expect(row.get_by_role("img", name="Cover of Wolfenstein 3D")).to_be_visible()
     screenshot(page, "admin-games-matched")
     assert Game.objects.filter(match_locked=True).count() == 1
+
+
+def test_super_user_sees_and_overrides_how_a_game_starts(
+    page,  # noqa: F811
+    people,
+    live_server,
+    make_rom,
+    make_game,
+):
+    doom = make_game(title="Doom", year=1993)
+    members = [["DOOM/DOOM.EXE", 709_905], ["DOOM/SETUP.EXE", 60_000], ["DOOM/GO.BAT", 20]]
+    make_rom(game=doom, path="/roms/Doom (1993).zip", members=members, file_count=42)
+    page.set_default_timeout(20_000)  # the admin's change page is heavy on a loaded machine
+    log_in(page, live_server.url, "super")
+
+    page.goto(f"{live_server.url}/admin/catalog/game/{doom.pk}/change/")
+    section = page.locator("fieldset").filter(has_text="How to start")
+    expect(section).to_contain_text("DOOM.EXE is named like the game.")
+    expect(section.locator("pre.rv-start-command")).to_have_text("cd DOOM\nDOOM.EXE\n")
+    page.get_by_label("Start path").fill("DOOM/DOOM2.EXE")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".errorlist")).to_contain_text("They hold: DOOM/DOOM.EXE")
+    screenshot(page, "admin-start-error")
+
+    page.get_by_label("Start path").fill("doom\\go.bat")
+    page.get_by_label("Start args").fill("-nomonsters")
+    page.get_by_label("Dosbox conf").fill("[cpu]\ncycles=max")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    section = page.locator("fieldset").filter(has_text="How to start")
+    expect(section).to_contain_text("Chosen by an admin: DOOM/GO.BAT.")
+    expect(section.locator("pre.rv-start-command")).to_have_text("cd DOOM\nGO.BAT -nomonsters\n")
+    screenshot(page, "admin-start")
+
+    page.goto(live_server.url + "/admin/catalog/game/")
+    row = page.get_by_role("row").filter(has_text="Doom")
+    expect(row).to_contain_text("known (by an admin)")
