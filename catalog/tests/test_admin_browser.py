@@ -82,7 +82,7 @@ def test_super_user_matches_a_game_by_hand_from_the_game_list(
 
 
 def test_super_user_sees_and_overrides_how_a_game_starts(
-    page,  # noqa: F811
+    page,
     people,
     live_server,
     make_rom,

@@ -12,12 +12,6 @@ DOOM = [["DOOM/DOOM.EXE", 709_905], ["DOOM/SETUP.EXE", 60_000], ["DOOM/GO.BAT", 
 
 
 @pytest.fixture
-def admin_client(client, super_user):
-    client.force_login(super_user)
-    return client
-
-
-@pytest.fixture
 def doom(make_game, make_rom):
     game = make_game(title="Doom", year=1993)
     make_rom(game=game, path="/roms/Doom (1993).zip", members=DOOM, file_count=42)
