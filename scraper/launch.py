@@ -63,10 +63,16 @@ FLOPPY_SIZES = {163840, 184320, 327680, 368640, 737280, 1228800, 1474560, 172032
 CD_BIN_MIN_SIZE = 20_000_000
 ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
 # Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
-# likeness counts 4 at most, a decoy loses 10.
+# likeness counts 4 at most, a decoy loses 10. The subtitle's is only a hint: a pun such as
+# HECK.BAT for "Hell - A Cyberpunk Thriller" also reads as main title plus subtitle.
 W = dict(
-    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2, generic=0.5
-)
+    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
+    generic=0.5, subtitle=0.5,
+)  # fmt: skip
+# "Main title - subtitle" (the catalogue's form) or "Main title: subtitle" (IGDB's). An add-on or
+# episode is named in the subtitle, and ships its own program beside the base game's: HEXENDK.EXE
+# for "Hexen - Deathkings of the Dark Citadel" next to HEXEN.EXE, ROUTE66.EXE next to RR.EXE.
+SUBTITLE = re.compile(r" - |: ")
 # A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
 # with the title, and prefer the DOS, CD and better-graphics versions of the same program.
 VARIANT = re.compile(
@@ -224,7 +230,17 @@ def _common_folder(paths: list[str]) -> tuple[str, ...]:
     return tuple(common or ())
 
 
-def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> None:
+def _covers_subtitle(stem: str, likeness: float, main_forms: list[str]) -> bool:
+    """Whether a name well like the whole title owes it to the subtitle: it matches the main
+    title alone clearly less well ("HEXENDK": 0.93 with the subtitle, 0.71 without)."""
+    if not main_forms or likeness < 0.75:
+        return False
+    return likeness - max(_likeness(stem, form) for form in main_forms) >= 0.2
+
+
+def _rank(
+    programs: list[_Program], forms: list[str], root: tuple[str, ...], main_forms: list[str]
+) -> None:
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
@@ -242,6 +258,8 @@ def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> 
             if core_likeness >= likeness:
                 bare, likeness = core, core_likeness
                 bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        if _covers_subtitle(bare, likeness, main_forms):
+            bonus += W["subtitle"]
         if likeness >= 0.5 and any(form.startswith(bare[0]) for form in forms):
             bonus += W["first"]
         if PUBLISHER_LAUNCHERS.match(stem):
@@ -288,7 +306,8 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
-    _rank(programs, _title_forms(title), root)
+    main_title, *subtitle = SUBTITLE.split(title, maxsplit=1)
+    _rank(programs, _title_forms(title), root, _title_forms(main_title) if subtitle else [])
     programs.sort(key=lambda p: -p.score)
     candidates = tuple(p.path for p in programs)
     best = programs[0] if programs else None

@@ -51,6 +51,18 @@ def test_without_a_title_the_biggest_program_that_is_not_a_decoy_wins():
     assert start.candidates == ("BIG.EXE", "SMALL.EXE", "SETUP.EXE")
 
 
+def test_an_add_on_named_in_the_subtitle_beats_the_base_game_beside_it():
+    members = [("HEXEN.EXE", 923_019), ("HEXENDK.EXE", 12_299), ("SETUP.EXE", 44_820)]
+    assert choose_start(members, "Hexen - Deathkings of the Dark Citadel").path == "HEXENDK.EXE"
+    members = [("RR.EXE", 1_172_333), ("ROUTE66.EXE", 10_272)]
+    assert choose_start(members, "Redneck Rampage: Route 66").path == "ROUTE66.EXE"
+
+
+def test_without_a_program_for_the_subtitle_the_main_titles_program_wins():
+    members = [("HEXEN.EXE", 923_019), ("HEXMOD.EXE", 14_081), ("SETUP.EXE", 44_820)]
+    assert choose_start(members, "Hexen - Beyond Heretic").path == "HEXEN.EXE"
+
+
 # --- generic names ---------------------------------------------------------------------------
 
 
