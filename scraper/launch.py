@@ -64,10 +64,11 @@ CD_BIN_MIN_SIZE = 20_000_000
 ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
 # Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
 # likeness counts 4 at most, a decoy loses 10. The subtitle's is only a hint: a pun such as
-# HECK.BAT for "Hell - A Cyberpunk Thriller" also reads as main title plus subtitle.
+# HECK.BAT for "Hell - A Cyberpunk Thriller" also reads as main title plus subtitle. A lettered
+# variant (see _is_lettered_variant) loses as much as a generic name plus a clear likeness gap.
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5,
+    generic=0.5, subtitle=0.5, lettered=2.0,
 )  # fmt: skip
 # "Main title - subtitle" (the catalogue's form) or "Main title: subtitle" (IGDB's). An add-on or
 # episode is named in the subtitle, and ships its own program beside the base game's: HEXENDK.EXE
@@ -238,6 +239,17 @@ def _covers_subtitle(stem: str, likeness: float, main_forms: list[str]) -> bool:
     return likeness - max(_likeness(stem, form) for form in main_forms) >= 0.2
 
 
+def _is_lettered_variant(stem: str, folder: tuple[str, ...], exts: dict) -> bool:
+    """SMAIN.EXE beside MAIN.EXE, ROUTE66M.EXE beside ROUTE66.EXE: a program named like another
+    one plus a letter is its variant (another language, sound card, multiplayer), not the game.
+    A digit is not a variant's letter: KEEN5.EXE is an episode. Batch files do not count: they
+    are launchers (DESCENT.BAT beside DESCENTR.EXE)."""
+    for plain, letter in ((stem[1:], stem[:1]), (stem[:-1], stem[-1:])):
+        if letter.isalpha() and exts.get((folder, plain), {"BAT"}) != {"BAT"}:
+            return True
+    return False
+
+
 def _rank(
     programs: list[_Program], forms: list[str], root: tuple[str, ...], main_forms: list[str]
 ) -> None:
@@ -287,6 +299,8 @@ def _rank(
                 score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
             score -= W["generic"]
+        if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
+            score -= W["lettered"]
         if kind:
             score -= 10
         p.score, p.kind = score, kind

@@ -63,6 +63,16 @@ def test_without_a_program_for_the_subtitle_the_main_titles_program_wins():
     assert choose_start(members, "Hexen - Beyond Heretic").path == "HEXEN.EXE"
 
 
+def test_a_program_named_like_another_plus_a_letter_is_its_variant():
+    members = [("MAIN.EXE", 518_713), ("SMAIN.EXE", 499_257), ("DOS4GW.EXE", 231_179)]
+    assert choose_start(members, "Syndicate").path == "MAIN.EXE"
+    # A digit names an episode, and a batch file is a launcher, not the plain program.
+    members = [("KEEN4.EXE", 100_000), ("KEEN.EXE", 90_000)]
+    assert choose_start(members, "Commander Keen 4").path == "KEEN4.EXE"
+    members = [("DESCENT.BAT", 172), ("DESCENTR.EXE", 1_101_785)]
+    assert choose_start(members, "Descent").path == "DESCENTR.EXE"
+
+
 # --- generic names ---------------------------------------------------------------------------
 
 
