@@ -56,6 +56,10 @@ SIDE_FOLDERS = re.compile(
     r"^(DRIVERS?|DRV|SOUNDS?|SETUP|INSTALL|INSTDATA|UTILS?|TOOLS|EXTRAS?|DOCS?|MANUAL|BONUS)$"
 )
 
+# DPMI hosts a game does not load by itself, unlike DOS4GW or CWSDPMI: they must be resident
+# first, so a batch file beside one (PLAY.BAT: "HDPMI32", then the game) is the way to start.
+RESIDENT_HOSTS = re.compile(r"^HDPMI(16|32)?$")
+
 FLOPPY_EXTENSIONS = {"IMG", "IMA", "VFD"}
 CD_EXTENSIONS = {"ISO", "CUE", "BIN"}
 # A .IMG is a floppy only at a floppy's size: games also use .IMG (and .BIN) for their own data.
@@ -65,10 +69,12 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
 # likeness counts 4 at most, a decoy loses 10. The subtitle's is only a hint: a pun such as
 # HECK.BAT for "Hell - A Cyberpunk Thriller" also reads as main title plus subtitle. A lettered
-# variant (see _is_lettered_variant) loses as much as a generic name plus a clear likeness gap.
+# variant (see _is_lettered_variant) loses as much as a generic name plus a clear likeness gap. A
+# batch file beside a resident DPMI host gains more than any name likeness: without it, no program
+# beside the host starts.
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0,
 )  # fmt: skip
 # "Main title - subtitle" (the catalogue's form) or "Main title: subtitle" (IGDB's). An add-on or
 # episode is named in the subtitle, and ships its own program beside the base game's: HEXENDK.EXE
@@ -256,8 +262,11 @@ def _rank(
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
+    hosted = set()  # folders with a resident DPMI host
     for p in programs:
         exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
+        if RESIDENT_HOSTS.match(p.stem.upper()):
+            hosted.add(p.folder)
     for p in programs:
         stem = _alnum(p.stem)
         inner = p.folder[len(root) :]
@@ -293,6 +302,8 @@ def _rank(
         if p.ext == "BAT":
             # A batch file beside the program of the same name is that program's launcher.
             score += W["bat_twin"] if len(twins) > 1 else W["bat"]
+            if p.folder in hosted:
+                score += W["host"]
         else:
             score += W["size"] * _size_points(p.size)
             if p.ext == "COM" and "EXE" in twins:

@@ -142,6 +142,14 @@ def test_a_program_beats_a_batch_file_equally_like_the_game():
     assert choose_start(members, "Die Siedler").path == "SIED.EXE"
 
 
+def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
+    members = [("FUEL.EXE", 197_120), ("HDPMI32.EXE", 35_848), ("PLAY.BAT", 23)]
+    assert choose_start(members, "RetroFuel").path == "PLAY.BAT"
+    # CWSDPMI is loaded by the program itself: no batch file needed.
+    members = [("FUEL.EXE", 197_120), ("CWSDPMI.EXE", 21_325), ("PLAY.BAT", 23)]
+    assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
+
+
 def test_a_com_file_beats_its_exe_twin_as_dos_does():
     members = [("STARCON2.COM", 8_154), ("STARCON2.EXE", 342_819), ("MELEE.EXE", 170_177)]
     assert choose_start(members, "Star Control II").path == "STARCON2.COM"
