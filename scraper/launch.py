@@ -71,10 +71,10 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # HECK.BAT for "Hell - A Cyberpunk Thriller" also reads as main title plus subtitle. A lettered
 # variant (see _is_lettered_variant) loses as much as a generic name plus a clear likeness gap. A
 # batch file beside a resident DPMI host gains more than any name likeness: without it, no program
-# beside the host starts.
+# beside the host starts. A lone program on top outweighs a folder level (depth).
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0,
 )  # fmt: skip
 # "Main title - subtitle" (the catalogue's form) or "Main title: subtitle" (IGDB's). An add-on or
 # episode is named in the subtitle, and ships its own program beside the base game's: HEXENDK.EXE
@@ -263,10 +263,19 @@ def _rank(
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
     hosted = set()  # folders with a resident DPMI host
+    top, deeper = [], False  # the top folder's programs that are not decoys; any below it?
     for p in programs:
         exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
         if RESIDENT_HOSTS.match(p.stem.upper()):
             hosted.add(p.folder)
+        p.kind = _decoy_kind(_alnum(p.stem))
+        if len(p.folder) > len(root):
+            deeper = True
+        elif not p.kind:
+            top.append(p)
+    # One program on top and the rest in subfolders: it starts the game from there (UFO.BAT,
+    # PLAY.COM running SYS/FIGHT.EXE).
+    lone_top = top[0] if len(top) == 1 and deeper else None
     for p in programs:
         stem = _alnum(p.stem)
         inner = p.folder[len(root) :]
@@ -285,7 +294,7 @@ def _rank(
             bonus += W["first"]
         if PUBLISHER_LAUNCHERS.match(stem):
             likeness = max(likeness, W["sierra"] if stem == "SIERRA" else W["sci"])
-        kind = _decoy_kind(stem)
+        kind = p.kind
         if kind and any(f" {stem} " in f" {form} " for form in forms):
             kind = ""  # a game really called so
         generic = bool(GENERIC.match(bare))
@@ -310,6 +319,8 @@ def _rank(
                 score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
             score -= W["generic"]
+        if p is lone_top:
+            score += W["lone_top"]
         if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
             score -= W["lettered"]
         if kind:

@@ -102,6 +102,16 @@ def test_a_program_in_the_top_folder_beats_one_in_a_subfolder():
     assert choose_start(members, "X-COM - UFO Defense").path == "UFO.BAT"
 
 
+def test_the_only_program_on_top_starts_the_game_in_its_subfolders():
+    members = [("PLAY.COM", 1_131), ("SYS/FIGHT.EXE", 240_910), ("SYS/START.EXE", 120_230)]
+    assert choose_start(members, "Little Fighter").path == "PLAY.COM"
+    members = [("GAME/PLAY.COM", 1_131), ("GAME/SYS/FIGHT.EXE", 240_910), ("GAME/SETUP.EXE", 9)]
+    assert choose_start(members, "Little Fighter").path == "GAME/PLAY.COM"
+    # Two programs on top: neither is singled out.
+    members = [("PLAY.COM", 1_131), ("MENU.EXE", 5_000), ("SYS/FIGHT.EXE", 240_910)]
+    assert choose_start(members, "Little Fighter").path == "SYS/FIGHT.EXE"
+
+
 def test_a_program_named_like_its_folder_is_the_folders_launcher():
     members = [
         ("T7G/T7G.BAT", 6), ("T7G/V.EXE", 23_425), ("T7G/INSTALL.EXE", 43_704),
