@@ -104,7 +104,9 @@ def test_a_program_in_the_top_folder_beats_one_in_a_subfolder():
 
 def test_the_only_program_on_top_starts_the_game_in_its_subfolders():
     members = [("PLAY.COM", 1_131), ("SYS/FIGHT.EXE", 240_910), ("SYS/START.EXE", 120_230)]
-    assert choose_start(members, "Little Fighter").path == "PLAY.COM"
+    start = choose_start(members, "Little Fighter")
+    assert start.path == "PLAY.COM"
+    assert start.reason == "PLAY.COM is the only program on top: it starts those below."
     members = [("GAME/PLAY.COM", 1_131), ("GAME/SYS/FIGHT.EXE", 240_910), ("GAME/SETUP.EXE", 9)]
     assert choose_start(members, "Little Fighter").path == "GAME/PLAY.COM"
     # Two programs on top: neither is singled out.
@@ -154,7 +156,9 @@ def test_a_program_beats_a_batch_file_equally_like_the_game():
 
 def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
     members = [("FUEL.EXE", 197_120), ("HDPMI32.EXE", 35_848), ("PLAY.BAT", 23)]
-    assert choose_start(members, "RetroFuel").path == "PLAY.BAT"
+    start = choose_start(members, "RetroFuel")
+    assert start.path == "PLAY.BAT"
+    assert start.reason == "PLAY.BAT loads the DPMI host the game needs."
     # CWSDPMI is loaded by the program itself: no batch file needed.
     members = [("FUEL.EXE", 197_120), ("CWSDPMI.EXE", 21_325), ("PLAY.BAT", 23)]
     assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
