@@ -56,6 +56,10 @@ SIDE_FOLDERS = re.compile(
     r"^(DRIVERS?|DRV|SOUNDS?|SETUP|INSTALL|INSTDATA|UTILS?|TOOLS|EXTRAS?|DOCS?|MANUAL|BONUS)$"
 )
 
+# DPMI hosts a game does not load by itself, unlike DOS4GW or CWSDPMI: they must be resident
+# first, so a batch file beside one (PLAY.BAT: "HDPMI32", then the game) is the way to start.
+RESIDENT_HOSTS = re.compile(r"^HDPMI(16|32)?$")
+
 FLOPPY_EXTENSIONS = {"IMG", "IMA", "VFD"}
 CD_EXTENSIONS = {"ISO", "CUE", "BIN"}
 # A .IMG is a floppy only at a floppy's size: games also use .IMG (and .BIN) for their own data.
@@ -63,10 +67,17 @@ FLOPPY_SIZES = {163840, 184320, 327680, 368640, 737280, 1228800, 1474560, 172032
 CD_BIN_MIN_SIZE = 20_000_000
 ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VIII": "8", "IX": "9"}
 # Points a program gains or loses (see _rank), tuned on the shared set of real games; the title
-# likeness counts 4 at most, a decoy loses 10.
+# likeness counts 4 at most, a decoy loses 10. The subtitle is a hint (HECK.BAT for "Hell - A
+# Cyberpunk Thriller" reads as main title plus subtitle too); a batch file beside a resident DPMI
+# host beats any name (nothing else there starts alone); a lone program on top beats a folder level.
 W = dict(
-    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2, generic=0.5
-)
+    first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0,
+)  # fmt: skip
+# "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
+# ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
+# Deathkings of the Dark Citadel"): a name like the whole title but not the main title alone.
+SUBTITLE = re.compile(r" - |: ")
 # A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
 # with the title, and prefer the DOS, CD and better-graphics versions of the same program.
 VARIANT = re.compile(
@@ -98,6 +109,7 @@ class _Program:
     size: int
     score: float = 0.0
     kind: str = ""
+    why: str = ""  # the reason a rule other than the name gave it first place
 
 
 def _alnum(text: str) -> str:
@@ -140,6 +152,10 @@ def _likeness(stem: str, title: str) -> float:
         elif char.isdigit():
             points += 0.25  # "KEEN1" for "Commander Keen": an episode number the title lacks
     return points / len(stem) * (0.6 if len(stem) == 1 else 1.0)
+
+
+def _best(stem: str, forms: list[str], default: float = 0.0) -> float:
+    return max((_likeness(stem, form) for form in forms), default=default)
 
 
 def _decoy_kind(stem: str) -> str:
@@ -224,51 +240,81 @@ def _common_folder(paths: list[str]) -> tuple[str, ...]:
     return tuple(common or ())
 
 
-def _rank(programs: list[_Program], forms: list[str], root: tuple[str, ...]) -> None:
+def _is_lettered_variant(stem: str, folder: tuple[str, ...], exts: dict) -> bool:
+    """SMAIN.EXE beside MAIN.EXE: a program named like another plus a letter is its variant
+    (language, sound, multiplayer). Not a digit (KEEN5 is an episode), nor beside a batch file
+    (DESCENT.BAT launches DESCENTR.EXE)."""
+    for plain, letter in ((stem[1:], stem[:1]), (stem[:-1], stem[-1:])):
+        if letter.isalpha() and exts.get((folder, plain), {"BAT"}) != {"BAT"}:
+            return True
+    return False
+
+
+def _rank(
+    programs: list[_Program], forms: list[str], root: tuple[str, ...], main_forms: list[str]
+) -> None:
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
+    hosted = set()  # folders with a resident DPMI host
+    top, deeper = [], False  # the top folder's programs that are not decoys; any below it?
     for p in programs:
         exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
+        if RESIDENT_HOSTS.match(p.stem.upper()):
+            hosted.add(p.folder)
+        p.kind = _decoy_kind(_alnum(p.stem))
+        deeper |= len(p.folder) > len(root)
+        if len(p.folder) == len(root) and not p.kind:
+            top.append(p)
+    # One program on top and the rest in subfolders: it starts the game from there (UFO.BAT,
+    # PLAY.COM running SYS/FIGHT.EXE).
+    lone_top = top[0] if len(top) == 1 and deeper else None
     for p in programs:
         stem = _alnum(p.stem)
         inner = p.folder[len(root) :]
-        likeness = max((_likeness(stem, form) for form in forms), default=0.0)
+        likeness = _best(stem, forms)
         bare, bonus = stem, 0.0
         variant = VARIANT.match(stem)
         if variant:
             core = variant["core"] or variant["core2"]
-            core_likeness = max((_likeness(core, form) for form in forms), default=0.0)
+            core_likeness = _best(core, forms)
             if core_likeness >= likeness:
                 bare, likeness = core, core_likeness
                 bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        # HEXENDK: 0.93 like "Hexen - Deathkings of the Dark Citadel", 0.71 like "Hexen" alone.
+        if likeness >= 0.75 and likeness - _best(bare, main_forms, 1.0) >= 0.2:
+            bonus += W["subtitle"]
         if likeness >= 0.5 and any(form.startswith(bare[0]) for form in forms):
             bonus += W["first"]
         if PUBLISHER_LAUNCHERS.match(stem):
             likeness = max(likeness, W["sierra"] if stem == "SIERRA" else W["sci"])
-        kind = _decoy_kind(stem)
+        kind = p.kind
         if kind and any(f" {stem} " in f" {form} " for form in forms):
             kind = ""  # a game really called so
         generic = bool(GENERIC.match(bare))
         score = 4 * likeness + bonus + W["len"] * len(bare) * likeness - W["depth"] * len(inner)
         if p.folder and stem == _alnum(p.folder[-1]) and not generic:
             score += 2  # T7G/T7G.BAT, CARMA/CARMA.BAT: named like its folder
-        if inner:
-            score += 1.5 * max(
-                (_likeness(_alnum(f), form) for f in inner for form in forms), default=0
-            )
+        score += 1.5 * max((_best(_alnum(f), forms) for f in inner), default=0)
         if any(SIDE_FOLDERS.match(_alnum(f)) for f in inner):
             score -= 3
         twins = exts[(p.folder, p.stem.upper())]
         if p.ext == "BAT":
             # A batch file beside the program of the same name is that program's launcher.
             score += W["bat_twin"] if len(twins) > 1 else W["bat"]
+            if p.folder in hosted:
+                score, p.why = score + W["host"], f"{p.name} loads the DPMI host the game needs."
         else:
             score += W["size"] * _size_points(p.size)
             if p.ext == "COM" and "EXE" in twins:
                 score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
             score -= W["generic"]
+        if p is lone_top:
+            score += W["lone_top"]
+            p.why = p.why or f"{p.name} is the only program on top: it starts those below."
+        if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
+            score -= W["lettered"]
         if kind:
             score -= 10
         p.score, p.kind = score, kind
@@ -288,7 +334,8 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
-    _rank(programs, _title_forms(title), root)
+    main_title, *subtitle = SUBTITLE.split(title, maxsplit=1)
+    _rank(programs, _title_forms(title), root, _title_forms(main_title) if subtitle else [])
     programs.sort(key=lambda p: -p.score)
     candidates = tuple(p.path for p in programs)
     best = programs[0] if programs else None
@@ -297,8 +344,10 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
         lines.append(_dos([best.name]))
         if best.kind == "installer":
             reason = f"The only program is an installer ({best.name}): install the game first."
-        elif any(_likeness(_alnum(best.stem), form) >= 0.75 for form in _title_forms(title)):
+        elif _best(_alnum(best.stem), _title_forms(title)) >= 0.75:
             reason = f"{best.name} is named like the game."
+        elif best.why:
+            reason = best.why
         elif best.folder and _alnum(best.stem) == _alnum(best.folder[-1]):
             reason = f"{best.name} is named like its folder."
         elif len([p for p in programs if not p.kind]) == 1:
@@ -309,26 +358,16 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
             reason = reason[:-1] + ", with the game's " + ("CD on D:." if cds else "disks on A:.")
         return Start(best.path, tuple(lines), reason, candidates)
     if cds:
-        return Start(
-            None, (*mounts, "d:", "dir /w"),
-            "A CD image and no program to start from C:: it is mounted as D: to install or "
-            "start from it.",
-            candidates,
-        )  # fmt: skip
+        reason = "A CD image and no program to start from C:: it is mounted as D: to install or "
+        return Start(None, (*mounts, "d:", "dir /w"), reason + "start from it.", candidates)
     if floppies:
         disks = "disk image" if len(floppies) == 1 else f"{len(floppies)} disk images"
         # The images' contents are not read at scan time: show A: rather than guess "boot",
         # which hangs on a disk without a boot sector; a booter gets "boot -l a" as an override.
-        return Start(
-            None, (*mounts, "a:", "dir /w"),
-            f"A floppy game: its {disks} are mounted on A: in order.",
-            candidates,
-        )  # fmt: skip
+        reason = f"A floppy game: its {disks} are mounted on A: in order."
+        return Start(None, (*mounts, "a:", "dir /w"), reason, candidates)
     if best is not None:
-        return Start(
-            None, (),
-            f"Only helper programs ({', '.join(p.name for p in programs[:3])}): "
-            "none of them starts a game.",
-            candidates,
-        )  # fmt: skip
+        helpers = ", ".join(p.name for p in programs[:3])
+        reason = f"Only helper programs ({helpers}): none of them starts a game."
+        return Start(None, (), reason, candidates)
     return Start(None, (), "No DOS program (.EXE, .COM, .BAT) in this archive.", candidates)

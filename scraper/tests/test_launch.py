@@ -51,6 +51,28 @@ def test_without_a_title_the_biggest_program_that_is_not_a_decoy_wins():
     assert start.candidates == ("BIG.EXE", "SMALL.EXE", "SETUP.EXE")
 
 
+def test_an_add_on_named_in_the_subtitle_beats_the_base_game_beside_it():
+    members = [("HEXEN.EXE", 923_019), ("HEXENDK.EXE", 12_299), ("SETUP.EXE", 44_820)]
+    assert choose_start(members, "Hexen - Deathkings of the Dark Citadel").path == "HEXENDK.EXE"
+    members = [("RR.EXE", 1_172_333), ("ROUTE66.EXE", 10_272)]
+    assert choose_start(members, "Redneck Rampage: Route 66").path == "ROUTE66.EXE"
+
+
+def test_without_a_program_for_the_subtitle_the_main_titles_program_wins():
+    members = [("HEXEN.EXE", 923_019), ("HEXMOD.EXE", 14_081), ("SETUP.EXE", 44_820)]
+    assert choose_start(members, "Hexen - Beyond Heretic").path == "HEXEN.EXE"
+
+
+def test_a_program_named_like_another_plus_a_letter_is_its_variant():
+    members = [("MAIN.EXE", 518_713), ("SMAIN.EXE", 499_257), ("DOS4GW.EXE", 231_179)]
+    assert choose_start(members, "Syndicate").path == "MAIN.EXE"
+    # A digit names an episode, and a batch file is a launcher, not the plain program.
+    members = [("KEEN4.EXE", 100_000), ("KEEN.EXE", 90_000)]
+    assert choose_start(members, "Commander Keen 4").path == "KEEN4.EXE"
+    members = [("DESCENT.BAT", 172), ("DESCENTR.EXE", 1_101_785)]
+    assert choose_start(members, "Descent").path == "DESCENTR.EXE"
+
+
 # --- generic names ---------------------------------------------------------------------------
 
 
@@ -78,6 +100,18 @@ def test_the_single_folder_everything_sits_in_is_the_top_folder():
 def test_a_program_in_the_top_folder_beats_one_in_a_subfolder():
     members = [("UFO.BAT", 308), ("UFOEXE/GEOSCAPE.EXE", 382_957), ("DOS4GW.EXE", 254_556)]
     assert choose_start(members, "X-COM - UFO Defense").path == "UFO.BAT"
+
+
+def test_the_only_program_on_top_starts_the_game_in_its_subfolders():
+    members = [("PLAY.COM", 1_131), ("SYS/FIGHT.EXE", 240_910), ("SYS/START.EXE", 120_230)]
+    start = choose_start(members, "Little Fighter")
+    assert start.path == "PLAY.COM"
+    assert start.reason == "PLAY.COM is the only program on top: it starts those below."
+    members = [("GAME/PLAY.COM", 1_131), ("GAME/SYS/FIGHT.EXE", 240_910), ("GAME/SETUP.EXE", 9)]
+    assert choose_start(members, "Little Fighter").path == "GAME/PLAY.COM"
+    # Two programs on top: neither is singled out.
+    members = [("PLAY.COM", 1_131), ("MENU.EXE", 5_000), ("SYS/FIGHT.EXE", 240_910)]
+    assert choose_start(members, "Little Fighter").path == "SYS/FIGHT.EXE"
 
 
 def test_a_program_named_like_its_folder_is_the_folders_launcher():
@@ -118,6 +152,16 @@ def test_a_batch_file_beside_its_program_is_the_launcher():
 def test_a_program_beats_a_batch_file_equally_like_the_game():
     members = [("SIEDL.BAT", 21), ("SIED.EXE", 671_191), ("INTRO.EXE", 321_477)]
     assert choose_start(members, "Die Siedler").path == "SIED.EXE"
+
+
+def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
+    members = [("FUEL.EXE", 197_120), ("HDPMI32.EXE", 35_848), ("PLAY.BAT", 23)]
+    start = choose_start(members, "RetroFuel")
+    assert start.path == "PLAY.BAT"
+    assert start.reason == "PLAY.BAT loads the DPMI host the game needs."
+    # CWSDPMI is loaded by the program itself: no batch file needed.
+    members = [("FUEL.EXE", 197_120), ("CWSDPMI.EXE", 21_325), ("PLAY.BAT", 23)]
+    assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
 
 
 def test_a_com_file_beats_its_exe_twin_as_dos_does():
