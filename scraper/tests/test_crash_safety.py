@@ -170,8 +170,20 @@ def add_favourites(db):
     Returns [(username, one file of the game)]: the game a favourite belongs to after the
     rerun is the one holding that file (a duplicate game merges into another, favourites too).
     """
-    chosen = []
-    with sqlite3.connect(db, timeout=30) as con:
+    # The scrape commits batch after batch with gaps of a few milliseconds, and SQLite's busy
+    # handler sleeps up to 100 ms between tries: waiting on it, this write would lose every
+    # gap until the scrape ended. Trying again each millisecond takes the first gap, as a web
+    # request does with the scraper's transactions of 25 games and more.
+    deadline = time.monotonic() + 30
+    with sqlite3.connect(db, timeout=0, isolation_level=None) as con:
+        while True:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError:
+                assert time.monotonic() < deadline, "the database stayed locked for 30 s"
+                time.sleep(0.001)
+        chosen = []
         for name, status in (("fan1", "= 'matched'"), ("fan2", "!= 'matched'")):
             found = con.execute(
                 f"SELECT r.path, r.{column(Rom, 'game')} FROM {table(Rom)} r JOIN {table(Game)} g"
@@ -188,6 +200,7 @@ def add_favourites(db):
                     (user, game),
                 )
                 chosen.append((name, os.path.basename(path)))
+        con.execute("COMMIT")
     return chosen
 
 
