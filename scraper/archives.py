@@ -1,0 +1,224 @@
+"""What is inside a game file, read at scan time without extracting anything.
+
+A zip (and PureDOS's .dosz, a zip) is listed from its central directory alone: one read at the
+end of the file, no decompression. A RAR is listed from its headers by rarfile (pure Python, no
+unrar tool needed). 7z, LHA and ARJ are not listed. A disk or CD image, or a plain program, is
+its own single member.
+
+Only the members that decide how to start a game are kept (programs and disk or CD images, see
+scraper/launch.py); file_count counts every file. No Django here: the scanner stores the result.
+"""
+
+import os
+import struct
+from typing import NamedTuple
+
+try:
+    import rarfile
+except ImportError:  # optional at run time: without it, RAR archives are indexed but not listed
+    rarfile = None
+
+__all__ = ["KEPT_EXTENSIONS", "Listing", "is_listed", "list_members"]
+
+PROGRAMS = frozenset({"exe", "com", "bat"})
+IMAGES = frozenset({"img", "ima", "imz", "vfd", "iso", "cue", "bin", "mdf", "mds", "ccd"})
+KEPT_EXTENSIONS = PROGRAMS | IMAGES
+ZIPS = frozenset({"zip", "dosz"})
+RARS = frozenset({"rar"}) if rarfile is not None else frozenset()
+# A file of these kinds on its own is what the game runs or mounts: its own single member.
+SINGLE = KEPT_EXTENSIONS | {"vhd", "chd", "dsk"}
+# A pathological archive (100,000 members) keeps this many programs and images; all are counted.
+MAX_KEPT = 2000
+MAX_PATH = 255
+
+
+class Listing(NamedTuple):
+    members: list  # [[path, size], ...] of the programs and images, in archive order
+    file_count: int | None  # every file in the archive; None when it was not listed
+    error: str = ""  # why the archive could not be read (or is of no use to play)
+
+
+NOT_LISTED = Listing([], None, "")
+
+
+class ListingError(Exception):
+    pass
+
+
+def _ext(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot + 1 :].lower() if dot > name.rfind("/") else ""
+
+
+def is_listed(path: str) -> bool:
+    """Whether list_members reads this kind of file (by its extension)."""
+    ext = _ext(path)
+    return ext in ZIPS or ext in RARS or ext in SINGLE
+
+
+def list_members(path: str, size: int | None = None) -> Listing:
+    """The programs and images inside the file at path, its file count, and any error.
+
+    A broken, truncated or encrypted archive gives an error message (and, where its list could
+    still be read, its members); this never raises for a bad file.
+    """
+    ext = _ext(path)
+    try:
+        if ext in ZIPS:
+            return _list_zip(path)
+        if ext in RARS:
+            return _list_rar(path)
+        if ext in SINGLE:
+            name = path.rpartition("/")[2]
+            return Listing([[name, os.path.getsize(path) if size is None else size]], 1)
+    except ListingError as exc:
+        return Listing([], None, str(exc))
+    except OSError as exc:
+        return Listing([], None, f"cannot read the file ({exc.strerror or exc})")
+    return NOT_LISTED
+
+
+class _Kept:
+    """Collects members: every file counted, programs and images kept up to MAX_KEPT."""
+
+    __slots__ = ("count", "encrypted", "members")
+
+    def __init__(self):
+        self.members, self.count, self.encrypted = [], 0, False
+
+    def add(self, name: str, size: int) -> None:
+        self.count += 1
+        dot = name.rfind(".")
+        if dot > 0 and name[dot + 1 :].lower() in KEPT_EXTENSIONS and len(self.members) < MAX_KEPT:
+            self.members.append([name[:MAX_PATH], size])
+
+    def listing(self, kind: str) -> Listing:
+        error = ""
+        if self.encrypted:
+            error = f"the {kind} is encrypted: its files are listed but cannot be unpacked to play"
+        return Listing(self.members, self.count, error)
+
+
+# End of central directory record, the zip64 locator and record, and a central directory entry.
+EOCD = struct.Struct("<4s4H2LH")
+EOCD_SIG = b"PK\x05\x06"
+ZIP64_LOCATOR_SIZE = 20
+ZIP64_LOCATOR_SIG = b"PK\x06\x07"
+ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+ZIP64_EOCD_SIG = b"PK\x06\x06"
+ENTRY = struct.Struct("<4s4B4HL2L5H2L")
+ENTRY_SIG = b"PK\x01\x02"
+# Most zips end with the central directory and a short or no comment: one read of this many
+# bytes from the end holds all of a small archive's list.
+TAIL = 16384
+MAX_COMMENT = 65535
+
+
+def _list_zip(path: str) -> Listing:
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size < EOCD.size:
+            raise ListingError("not a zip archive (too short)")
+        start = max(0, size - TAIL)
+        fh.seek(start)
+        tail = fh.read()
+        pos = tail.rfind(EOCD_SIG, max(0, len(tail) - EOCD.size - MAX_COMMENT))
+        if pos < 0 and start > 0:  # a long archive comment
+            start = max(0, size - EOCD.size - MAX_COMMENT - 4)
+            fh.seek(start)
+            tail = fh.read()
+            pos = tail.rfind(EOCD_SIG)
+        if pos < 0 or pos + EOCD.size > len(tail):
+            raise ListingError("not a zip archive, or a truncated one (no central directory)")
+        _, disk, _, _, entries, cd_size, cd_offset, _ = EOCD.unpack_from(tail, pos)
+        eocd_at = start + pos
+        if disk:
+            raise ListingError("a multi-part zip (spanned over several files) cannot be listed")
+        locator_at = pos - ZIP64_LOCATOR_SIZE
+        if locator_at >= 0 and tail[locator_at : locator_at + 4] == ZIP64_LOCATOR_SIG:
+            fh.seek(eocd_at - ZIP64_LOCATOR_SIZE - ZIP64_EOCD.size)
+            record = fh.read(ZIP64_EOCD.size)
+            if len(record) < ZIP64_EOCD.size or record[:4] != ZIP64_EOCD_SIG:
+                raise ListingError("a broken zip64 archive (bad end record)")
+            fields = ZIP64_EOCD.unpack(record)
+            entries, cd_size, cd_offset = fields[7], fields[8], fields[9]
+            eocd_at -= ZIP64_LOCATOR_SIZE + ZIP64_EOCD.size
+        # Data before the archive (a self-extractor's stub) shifts every offset, as in zipfile.
+        cd_at = eocd_at - cd_size
+        if cd_at < 0 or cd_offset > cd_at:
+            raise ListingError("a truncated or broken zip archive (bad central directory)")
+        if cd_at >= start:
+            directory = memoryview(tail)[cd_at - start : cd_at - start + cd_size]
+        else:
+            fh.seek(cd_at)
+            directory = memoryview(fh.read(cd_size))
+    return _read_directory(directory, entries)
+
+
+def _read_directory(directory: memoryview, entries: int) -> Listing:
+    kept = _Kept()
+    unpack, entry_size, end = ENTRY.unpack_from, ENTRY.size, len(directory)
+    if entries and not end:
+        raise ListingError("a broken zip archive (empty central directory)")
+    at = 0
+    while at < end:
+        if at + entry_size > end:
+            raise ListingError("a broken zip archive (central directory cut short)")
+        fields = unpack(directory, at)
+        if fields[0] != ENTRY_SIG:
+            raise ListingError("a broken zip archive (bad central directory entry)")
+        flags, file_size = fields[5], fields[11]
+        name_len, extra_len, comment_len = fields[12], fields[13], fields[14]
+        name_at = at + entry_size
+        at = name_at + name_len + extra_len + comment_len
+        if at > end:
+            raise ListingError("a broken zip archive (central directory cut short)")
+        raw = bytes(directory[name_at : name_at + name_len])
+        # Like zipfile: UTF-8 when the entry says so (bit 11), else the DOS code page 437.
+        name = raw.decode("utf-8", "replace") if flags & 0x800 else raw.decode("cp437")
+        name = name.replace("\\", "/").lstrip("/")
+        if not name or name.endswith("/"):
+            continue  # a folder
+        if file_size == 0xFFFFFFFF:
+            file_size = _zip64_size(directory[name_at + name_len : name_at + name_len + extra_len])
+        if flags & 0x1:
+            kept.encrypted = True
+        kept.add(name, file_size)
+    return kept.listing("zip archive")
+
+
+def _zip64_size(extra: memoryview) -> int:
+    """The uncompressed size from an entry's zip64 extra field (header id 1)."""
+    at = 0
+    while at + 4 <= len(extra):
+        header_id, length = struct.unpack_from("<2H", extra, at)
+        if header_id == 1 and length >= 8:
+            return struct.unpack_from("<Q", extra, at + 4)[0]
+        at += 4 + length
+    raise ListingError("a broken zip64 archive (an entry has no zip64 size)")
+
+
+def _list_rar(path: str) -> Listing:
+    try:
+        with rarfile.RarFile(path) as rar:
+            infos = rar.infolist()
+            if not infos and rar.needs_password():
+                raise ListingError("the RAR archive's file list is encrypted (password needed)")
+            kept = _Kept()
+            for info in infos:
+                if info.is_dir():
+                    continue
+                if info.needs_password():
+                    kept.encrypted = True
+                kept.add(info.filename.replace("\\", "/").lstrip("/"), info.file_size)
+            return kept.listing("RAR archive")
+    except ListingError:
+        raise
+    except rarfile.NeedFirstVolume:
+        raise ListingError(
+            "a later part of a multi-part RAR archive: its first part lists it"
+        ) from None
+    except OSError:
+        raise
+    except Exception as exc:  # rarfile's own errors, or its parser tripping on a damaged file
+        raise ListingError(f"a broken or unsupported RAR archive ({exc})"[:200]) from None
