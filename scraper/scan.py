@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from catalog.models import Game, Rom
 from catalog.pagecache import bump as bump_catalogue_version
+from scraper.archives import is_listed, list_members
 from scraper.bulk import insert_rows
 from scraper.filenames import ParsedName, match_key, parse_filename
 from scraper.hashing import hash_files
@@ -43,13 +44,15 @@ DISK_SUFFIX = re.compile(r"(?i)[\s_-]*\b(?:disk|disc|cd)[\s_-]*(\d{1,2})$")
 
 ROM_COLUMNS = [
     *("game_id", "path", "size", "mtime_ns", "parsed_title", "parsed_year", "tags"),
-    *("crc32", "md5", "sha1"),
+    *("members", "file_count", "listing_error", "crc32", "md5", "sha1"),
 ]
 NO_HASHES = {"crc32": "", "md5": "", "sha1": ""}
 CHANGED_FIELDS = [
     *("size", "mtime_ns", "missing_since", "parsed_title", "parsed_year", "tags"),
-    *("crc32", "md5", "sha1", "updated_at"),
+    *("members", "file_count", "listing_error", "crc32", "md5", "sha1", "updated_at"),
 ]
+LISTING_FIELDS = ["members", "file_count", "listing_error"]
+MAX_ERROR = Rom._meta.get_field("listing_error").max_length
 
 ErrorHandler = Callable[[str, str], None]
 
@@ -65,7 +68,9 @@ class ScanReport:
     renamed: int = 0
     hashed: int = 0
     games_created: int = 0
+    listed: int = 0
     errors: int = 0
+    listing_errors: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
     failed_dirs: list = field(default_factory=list, repr=False)
@@ -75,6 +80,7 @@ class ScanReport:
             f"Scan finished: {self.seen:,} files seen, {self.new:,} new, {self.changed:,} changed,"
             f" {self.missing:,} missing, {self.reappeared:,} reappeared,"
             f" {self.renamed:,} renamed, {self.errors:,} errors,"
+            f" {self.listing_errors:,} archives not readable,"
             f" {self.games_created:,} new games, in {self.elapsed:.1f} s"
         )
 
@@ -178,6 +184,7 @@ class Scanner:
         batch_size=500,
         hash_files=False,
         on_error: ErrorHandler | None = None,
+        on_listing_error: ErrorHandler | None = None,
         on_progress: Callable[[str, int, int | None], None] | None = None,
         stop: threading.Event | None = None,
     ):
@@ -188,10 +195,12 @@ class Scanner:
         self.hash_files = hash_files
         self.report = ScanReport()
         self._on_error = on_error or (lambda path, message: None)
+        self._on_listing_error = on_listing_error or (lambda path, message: None)
         self._on_progress = on_progress or (lambda phase, done, total: None)
         self._stop = stop or threading.Event()
         self._game_ids: dict[tuple[str, int | None], int] | None = None
         self._hash_tried: set[str] = set()
+        self._unlisted: dict[str, int] = {}
 
     @property
     def stopped(self) -> bool:
@@ -200,6 +209,15 @@ class Scanner:
     def error(self, path: str, message: str) -> None:
         self.report.errors += 1
         self._on_error(path, message)
+
+    def listing_error(self, path: str, message: str) -> None:
+        """An archive that is indexed, but whose contents could not be (fully) read."""
+        self.report.listing_errors += 1
+        self._on_listing_error(path, message)
+
+    def _listing(self, path: str, size: int | None = None) -> tuple[list, int | None, str]:
+        members, file_count, error = list_members(path, size)
+        return members, file_count, error[:MAX_ERROR]
 
     def run(self) -> ScanReport:
         started = time.perf_counter()
@@ -242,6 +260,7 @@ class Scanner:
         self._write_changed(changed)
         self._mark_present(reappeared)
         self._mark_missing(vanished)
+        self._list_unlisted(known, changed)
         if self.hash_files:
             self._hash_unhashed()
         # Once stopped, every step above writes nothing more.
@@ -262,19 +281,23 @@ class Scanner:
         """path -> (id, size, mtime_ns, missing) for the rows under the scanned roots.
 
         A raw query: on a rescan of 100,000 unchanged files this load is a large part of the
-        time, and model instances would triple it.
+        time, and model instances would triple it. The same query finds the rows indexed before
+        the scan listed archives (no file count and no listing error), to be listed once.
         """
         prefixes = self._prefixes
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT path, id, size, mtime_ns, missing_since IS NOT NULL "  # noqa: S608
-                f"FROM {Rom._meta.db_table}"
+                f"SELECT path, id, size, mtime_ns, missing_since IS NOT NULL, "  # noqa: S608
+                f"file_count IS NULL AND listing_error = '' FROM {Rom._meta.db_table}"
             )
-            return {
-                path: (pk, size, mtime, bool(missing))
-                for path, pk, size, mtime, missing in cursor.fetchall()
-                if path.startswith(prefixes)
-            }
+            rows = cursor.fetchall()
+        known = {}
+        for path, pk, size, mtime, missing, unlisted in rows:
+            if path.startswith(prefixes):
+                known[path] = (pk, size, mtime, bool(missing))
+                if unlisted and is_listed(path):
+                    self._unlisted[path] = pk
+        return known
 
     def _vanished(self, unseen) -> list[tuple[int, int, int, bool]]:
         failed = tuple(d.rstrip("/") + "/" for d in self.report.failed_dirs)
@@ -341,15 +364,19 @@ class Scanner:
     def _prepare(self, chunk: list[FoundFile]) -> list[tuple]:
         """Parse a batch into (group, game title fields, Rom row without its game id).
 
-        Pure Python with no database access, so it runs in a worker thread while the main
-        thread writes the previous batch (SQLite releases the GIL while it writes).
+        No database access, so it runs in a worker thread while the main thread writes the
+        previous batch (SQLite releases the GIL while it writes); reading the archives' lists
+        here keeps the disk busy meanwhile.
         """
         rows = []
         for found in chunk:
             p = parse_path(found.path, self.roots)
             group = (p.key[:255], p.year)
             title = Game.title_fields(p.title)
-            rom = (found.path, found.size, found.mtime_ns, title[0], p.year, p.as_tags())
+            rom = (
+                *(found.path, found.size, found.mtime_ns, title[0], p.year, p.as_tags()),
+                *self._listing(found.path, found.size),
+            )
             rows.append((group, title, rom))
         return rows
 
@@ -399,6 +426,15 @@ class Scanner:
                 bump_catalogue_version()  # new games appear in the catalogue
         self.report.new += len(prepared)
         self.report.games_created += len(fresh)
+        self._count_listings(rom for _, _, rom in prepared)
+
+    def _count_listings(self, roms) -> None:
+        """Count the listed archives and report the unreadable ones, once they are saved."""
+        for path, *_, file_count, error in roms:
+            if error:
+                self.listing_error(path, error)
+            if file_count is not None:
+                self.report.listed += 1
 
     def _write_changed(self, changed: list[tuple[int, FoundFile]]) -> None:
         now = timezone.now()
@@ -408,17 +444,39 @@ class Scanner:
             hashes = self._hashes(rehash)
             if self.stopped:  # while hashing: the batch is left for the next run
                 return
+            listings = {}
             for pk, found in chunk:
                 rom = roms[pk]
                 parsed = parse_path(found.path, self.roots)
                 rom.size, rom.mtime_ns, rom.missing_since = found.size, found.mtime_ns, None
                 rom.parsed_title, rom.parsed_year = parsed.title[:255], parsed.year
                 rom.tags, rom.updated_at = parsed.as_tags(), now
+                listings[found.path] = self._listing(found.path, found.size)
+                rom.members, rom.file_count, rom.listing_error = listings[found.path]
                 for name, value in hashes.get(found.path, {}).items():
                     setattr(rom, name, value)
             with transaction.atomic():
                 Rom.objects.bulk_update(roms.values(), CHANGED_FIELDS)
             self.report.changed += len(chunk)
+            self._count_listings((path, *listing) for path, listing in listings.items())
+
+    def _list_unlisted(self, unseen: dict, changed: list[tuple[int, FoundFile]]) -> None:
+        """List the present, unchanged archives indexed before the scan listed archives."""
+        relisted = {found.path for _, found in changed}
+        todo = [
+            (pk, path)
+            for path, pk in self._unlisted.items()
+            if path not in unseen and path not in relisted
+        ]
+        for chunk in self._batches(todo):
+            listings = {path: self._listing(path) for _, path in chunk}
+            roms = [
+                Rom(pk=pk, **dict(zip(LISTING_FIELDS, listings[path], strict=True)))
+                for pk, path in chunk
+            ]
+            with transaction.atomic():
+                Rom.objects.bulk_update(roms, LISTING_FIELDS)
+            self._count_listings((path, *listing) for path, listing in listings.items())
 
     def _mark_present(self, ids: list[int]) -> None:
         for chunk in self._batches(ids):
