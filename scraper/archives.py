@@ -23,6 +23,9 @@ __all__ = ["KEPT_EXTENSIONS", "Listing", "is_listed", "list_members"]
 PROGRAMS = frozenset({"exe", "com", "bat"})
 IMAGES = frozenset({"img", "ima", "imz", "vfd", "iso", "cue", "bin", "mdf", "mds", "ccd"})
 KEPT_EXTENSIONS = PROGRAMS | IMAGES
+# The same, as the lower-case bytes after the last dot of a zip entry's raw name: cp437 and UTF-8
+# agree on ASCII, so only kept names need decoding.
+KEPT_SUFFIXES = frozenset(ext.encode() for ext in KEPT_EXTENSIONS)
 ZIPS = frozenset({"zip", "dosz"})
 RARS = frozenset({"rar"}) if rarfile is not None else frozenset()
 # A file of these kinds on its own is what the game runs or mounts: its own single member.
@@ -78,25 +81,11 @@ def list_members(path: str, size: int | None = None) -> Listing:
     return NOT_LISTED
 
 
-class _Kept:
-    """Collects members: every file counted, programs and images kept up to MAX_KEPT."""
-
-    __slots__ = ("count", "encrypted", "members")
-
-    def __init__(self):
-        self.members, self.count, self.encrypted = [], 0, False
-
-    def add(self, name: str, size: int) -> None:
-        self.count += 1
-        dot = name.rfind(".")
-        if dot > 0 and name[dot + 1 :].lower() in KEPT_EXTENSIONS and len(self.members) < MAX_KEPT:
-            self.members.append([name[:MAX_PATH], size])
-
-    def listing(self, kind: str) -> Listing:
-        error = ""
-        if self.encrypted:
-            error = f"the {kind} is encrypted: its files are listed but cannot be unpacked to play"
-        return Listing(self.members, self.count, error)
+def _listing(members: list, count: int, encrypted: bool, kind: str) -> Listing:
+    error = ""
+    if encrypted:
+        error = f"the {kind} is encrypted: its files are listed but cannot be unpacked to play"
+    return Listing(members, count, error)
 
 
 # End of central directory record, the zip64 locator and record, and a central directory entry.
@@ -106,7 +95,9 @@ ZIP64_LOCATOR_SIZE = 20
 ZIP64_LOCATOR_SIG = b"PK\x06\x07"
 ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 ZIP64_EOCD_SIG = b"PK\x06\x06"
-ENTRY = struct.Struct("<4s4B4HL2L5H2L")
+# A central directory entry is 46 bytes; this reads its signature, flags, uncompressed size and
+# the lengths of the name, extra field and comment that follow it.
+ENTRY = struct.Struct("<4s4xH14xL3H12x")
 ENTRY_SIG = b"PK\x01\x02"
 # Most zips end with the central directory and a short or no comment: one read of this many
 # bytes from the end holds all of a small archive's list.
@@ -115,18 +106,18 @@ MAX_COMMENT = 65535
 
 
 def _list_zip(path: str) -> Listing:
-    with open(path, "rb") as fh:
+    with open(path, "rb", buffering=0) as fh:
         size = fh.seek(0, os.SEEK_END)
         if size < EOCD.size:
             raise ListingError("not a zip archive (too short)")
         start = max(0, size - TAIL)
         fh.seek(start)
-        tail = fh.read()
+        tail = fh.readall()
         pos = tail.rfind(EOCD_SIG, max(0, len(tail) - EOCD.size - MAX_COMMENT))
         if pos < 0 and start > 0:  # a long archive comment
             start = max(0, size - EOCD.size - MAX_COMMENT - 4)
             fh.seek(start)
-            tail = fh.read()
+            tail = fh.readall()
             pos = tail.rfind(EOCD_SIG)
         if pos < 0 or pos + EOCD.size > len(tail):
             raise ListingError("not a zip archive, or a truncated one (no central directory)")
@@ -148,46 +139,49 @@ def _list_zip(path: str) -> Listing:
         if cd_at < 0 or cd_offset > cd_at:
             raise ListingError("a truncated or broken zip archive (bad central directory)")
         if cd_at >= start:
-            directory = memoryview(tail)[cd_at - start : cd_at - start + cd_size]
+            at, directory = cd_at - start, tail
         else:
             fh.seek(cd_at)
-            directory = memoryview(fh.read(cd_size))
-    return _read_directory(directory, entries)
+            at, directory = 0, fh.readall()[:cd_size]
+    return _read_directory(directory, at, at + cd_size, entries)
 
 
-def _read_directory(directory: memoryview, entries: int) -> Listing:
-    kept = _Kept()
-    unpack, entry_size, end = ENTRY.unpack_from, ENTRY.size, len(directory)
-    if entries and not end:
+def _read_directory(directory: bytes, at: int, end: int, entries: int) -> Listing:
+    """The entries of the central directory in directory[at:end]. Runs once per archive and
+    entry: names are looked at as bytes, and decoded only for the members kept."""
+    if entries and end <= at:
         raise ListingError("a broken zip archive (empty central directory)")
-    at = 0
+    if end > len(directory):
+        raise ListingError("a broken zip archive (central directory cut short)")
+    members, count, encrypted = [], 0, False
+    unpack, entry_size = ENTRY.unpack_from, ENTRY.size
     while at < end:
         if at + entry_size > end:
             raise ListingError("a broken zip archive (central directory cut short)")
-        fields = unpack(directory, at)
-        if fields[0] != ENTRY_SIG:
+        signature, flags, file_size, name_len, extra_len, comment_len = unpack(directory, at)
+        if signature != ENTRY_SIG:
             raise ListingError("a broken zip archive (bad central directory entry)")
-        flags, file_size = fields[5], fields[11]
-        name_len, extra_len, comment_len = fields[12], fields[13], fields[14]
         name_at = at + entry_size
         at = name_at + name_len + extra_len + comment_len
         if at > end:
             raise ListingError("a broken zip archive (central directory cut short)")
-        raw = bytes(directory[name_at : name_at + name_len])
+        raw = directory[name_at : name_at + name_len]
+        if not raw or raw[-1] in b"/\\":
+            continue  # a folder
+        count += 1
+        encrypted = encrypted or bool(flags & 0x1)
+        dot = raw.rfind(b".")
+        if dot < 0 or raw[dot + 1 :].lower() not in KEPT_SUFFIXES or len(members) >= MAX_KEPT:
+            continue
         # Like zipfile: UTF-8 when the entry says so (bit 11), else the DOS code page 437.
         name = raw.decode("utf-8", "replace") if flags & 0x800 else raw.decode("cp437")
-        name = name.replace("\\", "/").lstrip("/")
-        if not name or name.endswith("/"):
-            continue  # a folder
         if file_size == 0xFFFFFFFF:
             file_size = _zip64_size(directory[name_at + name_len : name_at + name_len + extra_len])
-        if flags & 0x1:
-            kept.encrypted = True
-        kept.add(name, file_size)
-    return kept.listing("zip archive")
+        members.append([name.replace("\\", "/").lstrip("/")[:MAX_PATH], file_size])
+    return _listing(members, count, encrypted, "zip archive")
 
 
-def _zip64_size(extra: memoryview) -> int:
+def _zip64_size(extra: bytes) -> int:
     """The uncompressed size from an entry's zip64 extra field (header id 1)."""
     at = 0
     while at + 4 <= len(extra):
@@ -200,23 +194,29 @@ def _zip64_size(extra: memoryview) -> int:
 
 def _list_rar(path: str) -> Listing:
     try:
-        with rarfile.RarFile(path) as rar:
+        # strict: a cut-off archive is an error, not a shorter list.
+        with rarfile.RarFile(path, errors="strict") as rar:
             infos = rar.infolist()
             if not infos and rar.needs_password():
                 raise ListingError("the RAR archive's file list is encrypted (password needed)")
-            kept = _Kept()
-            for info in infos:
-                if info.is_dir():
-                    continue
-                if info.needs_password():
-                    kept.encrypted = True
-                kept.add(info.filename.replace("\\", "/").lstrip("/"), info.file_size)
-            return kept.listing("RAR archive")
+            files = [info for info in infos if not info.is_dir()]
+            members = [
+                [info.filename.replace("\\", "/").lstrip("/")[:MAX_PATH], info.file_size]
+                for info in files
+                if _ext(info.filename) in KEPT_EXTENSIONS
+            ][:MAX_KEPT]
+            encrypted = any(info.needs_password() for info in files)
+            return _listing(members, len(files), encrypted, "RAR archive")
     except ListingError:
         raise
     except rarfile.NeedFirstVolume:
         raise ListingError(
             "a later part of a multi-part RAR archive: its first part lists it"
+        ) from None
+    except rarfile.RarCannotExec:
+        # RAR 1.5 to 3 compress an archive comment: rarfile unpacks it with an outside tool.
+        raise ListingError(
+            "an old RAR archive with a comment: listing it needs unrar, unar, 7z or bsdtar"
         ) from None
     except OSError:
         raise
