@@ -3,8 +3,10 @@
 The one writer of file rows. A rescan compares path, size and mtime with the database and
 touches only what changed: new files are inserted, changed ones re-parsed, vanished ones marked
 missing (never deleted), and a missing file that reappears, or turns up renamed, is linked back
-to its game. Writes go in batches, one transaction each, so a killed scan loses one batch at most;
-a scan told to stop (SIGTERM, Ctrl-C) ends at the next batch boundary, as if killed there.
+to its game. Only new and changed files are opened, to list what is inside them
+(scraper/archives.py). Writes go in batches, one transaction each, so a killed scan loses one
+batch at most; a scan told to stop (SIGTERM, Ctrl-C) ends at the next batch boundary, as if
+killed there.
 """
 
 import os
