@@ -68,7 +68,7 @@ def list_members(path: str, size: int | None = None) -> Listing:
     ext = _ext(path)
     try:
         if ext in ZIPS:
-            return _list_zip(path)
+            return _list_zip(path, size)
         if ext in RARS:
             return _list_rar(path)
         if ext in SINGLE:
@@ -105,19 +105,21 @@ TAIL = 16384
 MAX_COMMENT = 65535
 
 
-def _list_zip(path: str) -> Listing:
-    with open(path, "rb", buffering=0) as fh:
-        size = fh.seek(0, os.SEEK_END)
+def _list_zip(path: str, size: int | None) -> Listing:
+    # os.pread on a bare descriptor: three system calls for a small archive (open, one read at
+    # the end, close), where a file object would add a stat, seeks and an end-of-file read.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if size is None:
+            size = os.fstat(fd).st_size
         if size < EOCD.size:
             raise ListingError("not a zip archive (too short)")
         start = max(0, size - TAIL)
-        fh.seek(start)
-        tail = fh.readall()
+        tail = os.pread(fd, size - start, start)
         pos = tail.rfind(EOCD_SIG, max(0, len(tail) - EOCD.size - MAX_COMMENT))
         if pos < 0 and start > 0:  # a long archive comment
             start = max(0, size - EOCD.size - MAX_COMMENT - 4)
-            fh.seek(start)
-            tail = fh.readall()
+            tail = os.pread(fd, size - start, start)
             pos = tail.rfind(EOCD_SIG)
         if pos < 0 or pos + EOCD.size > len(tail):
             raise ListingError("not a zip archive, or a truncated one (no central directory)")
@@ -127,13 +129,12 @@ def _list_zip(path: str) -> Listing:
             raise ListingError("a multi-part zip (spanned over several files) cannot be listed")
         locator_at = pos - ZIP64_LOCATOR_SIZE
         if locator_at >= 0 and tail[locator_at : locator_at + 4] == ZIP64_LOCATOR_SIG:
-            fh.seek(eocd_at - ZIP64_LOCATOR_SIZE - ZIP64_EOCD.size)
-            record = fh.read(ZIP64_EOCD.size)
-            if len(record) < ZIP64_EOCD.size or record[:4] != ZIP64_EOCD_SIG:
+            eocd_at -= ZIP64_LOCATOR_SIZE + ZIP64_EOCD.size
+            record = os.pread(fd, ZIP64_EOCD.size, max(0, eocd_at))
+            if eocd_at < 0 or len(record) < ZIP64_EOCD.size or record[:4] != ZIP64_EOCD_SIG:
                 raise ListingError("a broken zip64 archive (bad end record)")
             fields = ZIP64_EOCD.unpack(record)
             entries, cd_size, cd_offset = fields[7], fields[8], fields[9]
-            eocd_at -= ZIP64_LOCATOR_SIZE + ZIP64_EOCD.size
         # Data before the archive (a self-extractor's stub) shifts every offset, as in zipfile.
         cd_at = eocd_at - cd_size
         if cd_at < 0 or cd_offset > cd_at:
@@ -141,8 +142,9 @@ def _list_zip(path: str) -> Listing:
         if cd_at >= start:
             at, directory = cd_at - start, tail
         else:
-            fh.seek(cd_at)
-            at, directory = 0, fh.readall()[:cd_size]
+            at, directory = 0, os.pread(fd, cd_size, cd_at)
+    finally:
+        os.close(fd)
     return _read_directory(directory, at, at + cd_size, entries)
 
 

@@ -293,13 +293,16 @@ class Scanner:
                 f"file_count IS NULL AND listing_error = '' FROM {Rom._meta.db_table}"
             )
             rows = cursor.fetchall()
-        known = {}
-        for path, pk, size, mtime, missing, unlisted in rows:
-            if path.startswith(prefixes):
-                known[path] = (pk, size, mtime, bool(missing))
-                if unlisted and is_listed(path):
-                    self._unlisted[path] = pk
-        return known
+        self._unlisted = {
+            row[0]: row[1]
+            for row in rows
+            if row[5] and row[0].startswith(prefixes) and is_listed(row[0])
+        }
+        return {
+            path: (pk, size, mtime, bool(missing))
+            for path, pk, size, mtime, missing, _ in rows
+            if path.startswith(prefixes)
+        }
 
     def _vanished(self, unseen) -> list[tuple[int, int, int, bool]]:
         failed = tuple(d.rstrip("/") + "/" for d in self.report.failed_dirs)
