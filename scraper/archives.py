@@ -23,9 +23,9 @@ __all__ = ["KEPT_EXTENSIONS", "Listing", "is_listed", "list_members"]
 PROGRAMS = frozenset({"exe", "com", "bat"})
 IMAGES = frozenset({"img", "ima", "imz", "vfd", "iso", "cue", "bin", "mdf", "mds", "ccd"})
 KEPT_EXTENSIONS = PROGRAMS | IMAGES
-# The same, as the lower-case bytes after the last dot of a zip entry's raw name: cp437 and UTF-8
-# agree on ASCII, so only kept names need decoding.
-KEPT_SUFFIXES = frozenset(ext.encode() for ext in KEPT_EXTENSIONS)
+# The same, as the lower-case bytes after the dot of a zip entry's raw name: cp437 and UTF-8 agree
+# on ASCII, so only kept names need decoding. All are three letters (_read_directory relies on it).
+KEPT_SUFFIXES = frozenset(ext.encode() for ext in KEPT_EXTENSIONS if len(ext) == 3)
 ZIPS = frozenset({"zip", "dosz"})
 RARS = frozenset({"rar"}) if rarfile is not None else frozenset()
 # A file of these kinds on its own is what the game runs or mounts: its own single member.
@@ -150,36 +150,41 @@ def _list_zip(path: str, size: int | None) -> Listing:
 
 def _read_directory(directory: bytes, at: int, end: int, entries: int) -> Listing:
     """The entries of the central directory in directory[at:end]. Runs once per archive and
-    entry: names are looked at as bytes, and decoded only for the members kept."""
+    entry: a name is looked at as bytes, its last four for the extension, and decoded only when
+    it is kept."""
     if entries and end <= at:
         raise ListingError("a broken zip archive (empty central directory)")
-    if end > len(directory):
+    members, count, all_flags = [], 0, 0
+    unpack, entry_size, kept = ENTRY.unpack_from, ENTRY.size, KEPT_SUFFIXES
+    try:
+        while at < end:
+            signature, flags, file_size, name_len, extra_len, comment_len = unpack(directory, at)
+            if signature != ENTRY_SIG:
+                raise ListingError("a broken zip archive (bad central directory entry)")
+            name_at = at + entry_size
+            name_end = name_at + name_len
+            at = name_end + extra_len + comment_len
+            if not name_len or directory[name_end - 1] in b"/\\":
+                continue  # a folder
+            count += 1
+            all_flags |= flags
+            if (
+                name_len > 4
+                and directory[name_end - 4] == 46  # "."
+                and directory[name_end - 3 : name_end].lower() in kept
+                and len(members) < MAX_KEPT
+            ):
+                raw = directory[name_at:name_end]
+                # Like zipfile: UTF-8 when the entry says so (bit 11), else DOS code page 437.
+                name = raw.decode("utf-8", "replace") if flags & 0x800 else raw.decode("cp437")
+                if file_size == 0xFFFFFFFF:
+                    file_size = _zip64_size(directory[name_end : name_end + extra_len])
+                members.append([name.replace("\\", "/").lstrip("/")[:MAX_PATH], file_size])
+    except struct.error:
+        at = end + 1
+    if at > end or end > len(directory):
         raise ListingError("a broken zip archive (central directory cut short)")
-    members, count, encrypted = [], 0, False
-    unpack, entry_size = ENTRY.unpack_from, ENTRY.size
-    while at < end:
-        if at + entry_size > end:
-            raise ListingError("a broken zip archive (central directory cut short)")
-        signature, flags, file_size, name_len, extra_len, comment_len = unpack(directory, at)
-        if signature != ENTRY_SIG:
-            raise ListingError("a broken zip archive (bad central directory entry)")
-        name_at = at + entry_size
-        at = name_at + name_len + extra_len + comment_len
-        if at > end:
-            raise ListingError("a broken zip archive (central directory cut short)")
-        raw = directory[name_at : name_at + name_len]
-        if not raw or raw[-1] in b"/\\":
-            continue  # a folder
-        count += 1
-        encrypted = encrypted or bool(flags & 0x1)
-        dot = raw.rfind(b".")
-        if dot < 0 or raw[dot + 1 :].lower() not in KEPT_SUFFIXES or len(members) >= MAX_KEPT:
-            continue
-        # Like zipfile: UTF-8 when the entry says so (bit 11), else the DOS code page 437.
-        name = raw.decode("utf-8", "replace") if flags & 0x800 else raw.decode("cp437")
-        if file_size == 0xFFFFFFFF:
-            file_size = _zip64_size(directory[name_at + name_len : name_at + name_len + extra_len])
-        members.append([name.replace("\\", "/").lstrip("/")[:MAX_PATH], file_size])
+    encrypted = bool(all_flags & 0x1)
     return _listing(members, count, encrypted, "zip archive")
 
 

@@ -369,19 +369,15 @@ class Scanner:
     def _prepare(self, chunk: list[FoundFile]) -> list[tuple]:
         """Parse a batch into (group, game title fields, Rom row without its game id).
 
-        No database access, so it runs in a worker thread while the main thread writes the
-        previous batch (SQLite releases the GIL while it writes); reading the archives' lists
-        here keeps the disk busy meanwhile.
+        Pure Python with no database access, so it runs in a worker thread while the main
+        thread writes the previous batch (SQLite releases the GIL while it writes).
         """
         rows = []
         for found in chunk:
             p = parse_path(found.path, self.roots)
             group = (p.key[:255], p.year)
             title = Game.title_fields(p.title)
-            rom = (
-                *(found.path, found.size, found.mtime_ns, title[0], p.year, p.as_tags()),
-                *self._listing(found.path, found.size),
-            )
+            rom = (found.path, found.size, found.mtime_ns, title[0], p.year, p.as_tags())
             rows.append((group, title, rom))
         return rows
 
@@ -407,6 +403,9 @@ class Scanner:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
         if self.stopped:  # while hashing: the batch is left for the next run
             return
+        # Listed here rather than in the prepare thread: each read would hand the GIL back and
+        # wait for it, which made the first scan slower than listing in this thread.
+        listings = [self._listing(rom[0], rom[1]) for _, _, rom in prepared]
         fresh = {}
         for group, title, _ in prepared:
             if group not in games and group not in fresh:
@@ -423,15 +422,17 @@ class Scanner:
                 Rom,
                 ROM_COLUMNS,
                 [
-                    (games[group], *rom, *hashes.get(rom[0], NO_HASHES).values())
-                    for group, _, rom in prepared
+                    (games[group], *rom, *listing, *hashes.get(rom[0], NO_HASHES).values())
+                    for (group, _, rom), listing in zip(prepared, listings, strict=True)
                 ],
             )
             if fresh:
                 bump_catalogue_version()  # new games appear in the catalogue
         self.report.new += len(prepared)
         self.report.games_created += len(fresh)
-        self._count_listings(rom for _, _, rom in prepared)
+        self._count_listings(
+            (rom[0], *listing) for (_, _, rom), listing in zip(prepared, listings, strict=True)
+        )
 
     def _count_listings(self, roms) -> None:
         """Count the listed archives and report the unreadable ones, once they are saved."""
