@@ -1,9 +1,9 @@
 """What is inside a game file, read at scan time without extracting anything.
 
-A zip (and PureDOS's .dosz, a zip) is listed from its central directory alone: one read at the
-end of the file, no decompression. A RAR is listed from its headers by rarfile (pure Python, no
-unrar tool needed). 7z, LHA and ARJ are not listed. A disk or CD image, or a plain program, is
-its own single member.
+A zip (and a .dosz, a zip by another name) is listed from its central directory alone: one read
+at the end of the file, no decompression. A RAR is listed from its headers by rarfile (pure
+Python, no unrar tool needed). 7z, LHA and ARJ are not listed. A disk or CD image, or a plain
+program, is its own single member.
 
 Only the members that decide how to start a game are kept (programs and disk or CD images, see
 scraper/launch.py); file_count counts every file. No Django here: the scanner stores the result.
@@ -41,9 +41,6 @@ class Listing(NamedTuple):
     error: str = ""  # why the archive could not be read (or is of no use to play)
 
 
-NOT_LISTED = Listing([], None, "")
-
-
 class ListingError(Exception):
     pass
 
@@ -78,7 +75,7 @@ def list_members(path: str, size: int | None = None) -> Listing:
         return Listing([], None, str(exc))
     except OSError as exc:
         return Listing([], None, f"cannot read the file ({exc.strerror or exc})")
-    return NOT_LISTED
+    return Listing([], None, "")
 
 
 def _listing(members: list, count: int, encrypted: bool, kind: str) -> Listing:

@@ -394,7 +394,7 @@ class Scanner:
                     break
                 prepared = upcoming.result()
                 # Listed while the prepare thread is idle: with it running, each read here
-                # handed it the GIL and waited to get it back (a first scan 40% slower).
+                # hands it the GIL and waits to get it back.
                 listings = [self._listing(found.path, found.size) for found in chunk]
                 if index + 1 < len(chunks):
                     upcoming = pool.submit(self._prepare, chunks[index + 1])
