@@ -3,8 +3,10 @@
 The one writer of file rows. A rescan compares path, size and mtime with the database and
 touches only what changed: new files are inserted, changed ones re-parsed, vanished ones marked
 missing (never deleted), and a missing file that reappears, or turns up renamed, is linked back
-to its game. Writes go in batches, one transaction each, so a killed scan loses one batch at most;
-a scan told to stop (SIGTERM, Ctrl-C) ends at the next batch boundary, as if killed there.
+to its game. Only new and changed files are opened, to list what is inside them
+(scraper/archives.py). Writes go in batches, one transaction each, so a killed scan loses one
+batch at most; a scan told to stop (SIGTERM, Ctrl-C) ends at the next batch boundary, as if
+killed there.
 """
 
 import os
@@ -24,6 +26,7 @@ from django.utils import timezone
 
 from catalog.models import Game, Rom
 from catalog.pagecache import bump as bump_catalogue_version
+from scraper.archives import is_listed, list_members
 from scraper.bulk import insert_rows
 from scraper.filenames import ParsedName, match_key, parse_filename
 from scraper.hashing import hash_files
@@ -43,13 +46,15 @@ DISK_SUFFIX = re.compile(r"(?i)[\s_-]*\b(?:disk|disc|cd)[\s_-]*(\d{1,2})$")
 
 ROM_COLUMNS = [
     *("game_id", "path", "size", "mtime_ns", "parsed_title", "parsed_year", "tags"),
-    *("crc32", "md5", "sha1"),
+    *("members", "file_count", "listing_error", "crc32", "md5", "sha1"),
 ]
 NO_HASHES = {"crc32": "", "md5": "", "sha1": ""}
 CHANGED_FIELDS = [
     *("size", "mtime_ns", "missing_since", "parsed_title", "parsed_year", "tags"),
-    *("crc32", "md5", "sha1", "updated_at"),
+    *("members", "file_count", "listing_error", "crc32", "md5", "sha1", "updated_at"),
 ]
+LISTING_FIELDS = ["members", "file_count", "listing_error"]
+MAX_ERROR = Rom._meta.get_field("listing_error").max_length
 
 ErrorHandler = Callable[[str, str], None]
 
@@ -65,7 +70,9 @@ class ScanReport:
     renamed: int = 0
     hashed: int = 0
     games_created: int = 0
+    listed: int = 0
     errors: int = 0
+    listing_errors: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
     failed_dirs: list = field(default_factory=list, repr=False)
@@ -75,6 +82,7 @@ class ScanReport:
             f"Scan finished: {self.seen:,} files seen, {self.new:,} new, {self.changed:,} changed,"
             f" {self.missing:,} missing, {self.reappeared:,} reappeared,"
             f" {self.renamed:,} renamed, {self.errors:,} errors,"
+            f" {self.listing_errors:,} archives not readable,"
             f" {self.games_created:,} new games, in {self.elapsed:.1f} s"
         )
 
@@ -178,6 +186,7 @@ class Scanner:
         batch_size=500,
         hash_files=False,
         on_error: ErrorHandler | None = None,
+        on_listing_error: ErrorHandler | None = None,
         on_progress: Callable[[str, int, int | None], None] | None = None,
         stop: threading.Event | None = None,
     ):
@@ -188,10 +197,12 @@ class Scanner:
         self.hash_files = hash_files
         self.report = ScanReport()
         self._on_error = on_error or (lambda path, message: None)
+        self._on_listing_error = on_listing_error or (lambda path, message: None)
         self._on_progress = on_progress or (lambda phase, done, total: None)
         self._stop = stop or threading.Event()
         self._game_ids: dict[tuple[str, int | None], int] | None = None
         self._hash_tried: set[str] = set()
+        self._unlisted: dict[str, int] = {}
 
     @property
     def stopped(self) -> bool:
@@ -200,6 +211,15 @@ class Scanner:
     def error(self, path: str, message: str) -> None:
         self.report.errors += 1
         self._on_error(path, message)
+
+    def listing_error(self, path: str, message: str) -> None:
+        """An archive that is indexed, but whose contents could not be (fully) read."""
+        self.report.listing_errors += 1
+        self._on_listing_error(path, message)
+
+    def _listing(self, path: str, size: int | None = None) -> tuple[list, int | None, str]:
+        members, file_count, error = list_members(path, size)
+        return members, file_count, error[:MAX_ERROR]
 
     def run(self) -> ScanReport:
         started = time.perf_counter()
@@ -242,6 +262,7 @@ class Scanner:
         self._write_changed(changed)
         self._mark_present(reappeared)
         self._mark_missing(vanished)
+        self._list_unlisted(known, changed)
         if self.hash_files:
             self._hash_unhashed()
         # Once stopped, every step above writes nothing more.
@@ -262,19 +283,26 @@ class Scanner:
         """path -> (id, size, mtime_ns, missing) for the rows under the scanned roots.
 
         A raw query: on a rescan of 100,000 unchanged files this load is a large part of the
-        time, and model instances would triple it.
+        time, and model instances would triple it. The same query finds the rows indexed before
+        the scan listed archives (no file count and no listing error), to be listed once.
         """
         prefixes = self._prefixes
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT path, id, size, mtime_ns, missing_since IS NOT NULL "  # noqa: S608
-                f"FROM {Rom._meta.db_table}"
+                f"SELECT path, id, size, mtime_ns, missing_since IS NOT NULL, "  # noqa: S608
+                f"file_count IS NULL AND listing_error = '' FROM {Rom._meta.db_table}"
             )
-            return {
-                path: (pk, size, mtime, bool(missing))
-                for path, pk, size, mtime, missing in cursor.fetchall()
-                if path.startswith(prefixes)
-            }
+            rows = cursor.fetchall()
+        self._unlisted = {
+            row[0]: row[1]
+            for row in rows
+            if row[5] and row[0].startswith(prefixes) and is_listed(row[0])
+        }
+        return {
+            path: (pk, size, mtime, bool(missing))
+            for path, pk, size, mtime, missing, _ in rows
+            if path.startswith(prefixes)
+        }
 
     def _vanished(self, unseen) -> list[tuple[int, int, int, bool]]:
         failed = tuple(d.rstrip("/") + "/" for d in self.report.failed_dirs)
@@ -365,13 +393,16 @@ class Scanner:
                 if self.stopped:
                     break
                 prepared = upcoming.result()
+                # Listed while the prepare thread is idle: with it running, each read here
+                # hands it the GIL and waits to get it back.
+                listings = [self._listing(found.path, found.size) for found in chunk]
                 if index + 1 < len(chunks):
                     upcoming = pool.submit(self._prepare, chunks[index + 1])
-                self._write_batch(prepared, games)
+                self._write_batch(prepared, listings, games)
                 done += len(chunk)
                 self._on_progress("write", done, len(new))
 
-    def _write_batch(self, prepared: list[tuple], games: dict) -> None:
+    def _write_batch(self, prepared: list[tuple], listings: list[tuple], games: dict) -> None:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
         if self.stopped:  # while hashing: the batch is left for the next run
             return
@@ -391,14 +422,25 @@ class Scanner:
                 Rom,
                 ROM_COLUMNS,
                 [
-                    (games[group], *rom, *hashes.get(rom[0], NO_HASHES).values())
-                    for group, _, rom in prepared
+                    (games[group], *rom, *listing, *hashes.get(rom[0], NO_HASHES).values())
+                    for (group, _, rom), listing in zip(prepared, listings, strict=True)
                 ],
             )
             if fresh:
                 bump_catalogue_version()  # new games appear in the catalogue
         self.report.new += len(prepared)
         self.report.games_created += len(fresh)
+        self._count_listings(
+            (rom[0], *listing) for (_, _, rom), listing in zip(prepared, listings, strict=True)
+        )
+
+    def _count_listings(self, roms) -> None:
+        """Count the listed archives and report the unreadable ones, once they are saved."""
+        for path, *_, file_count, error in roms:
+            if error:
+                self.listing_error(path, error)
+            if file_count is not None:
+                self.report.listed += 1
 
     def _write_changed(self, changed: list[tuple[int, FoundFile]]) -> None:
         now = timezone.now()
@@ -408,17 +450,39 @@ class Scanner:
             hashes = self._hashes(rehash)
             if self.stopped:  # while hashing: the batch is left for the next run
                 return
+            listings = {}
             for pk, found in chunk:
                 rom = roms[pk]
                 parsed = parse_path(found.path, self.roots)
                 rom.size, rom.mtime_ns, rom.missing_since = found.size, found.mtime_ns, None
                 rom.parsed_title, rom.parsed_year = parsed.title[:255], parsed.year
                 rom.tags, rom.updated_at = parsed.as_tags(), now
+                listings[found.path] = self._listing(found.path, found.size)
+                rom.members, rom.file_count, rom.listing_error = listings[found.path]
                 for name, value in hashes.get(found.path, {}).items():
                     setattr(rom, name, value)
             with transaction.atomic():
                 Rom.objects.bulk_update(roms.values(), CHANGED_FIELDS)
             self.report.changed += len(chunk)
+            self._count_listings((path, *listing) for path, listing in listings.items())
+
+    def _list_unlisted(self, unseen: dict, changed: list[tuple[int, FoundFile]]) -> None:
+        """List the present, unchanged archives indexed before the scan listed archives."""
+        relisted = {found.path for _, found in changed}
+        todo = [
+            (pk, path)
+            for path, pk in self._unlisted.items()
+            if path not in unseen and path not in relisted
+        ]
+        for chunk in self._batches(todo):
+            listings = {path: self._listing(path) for _, path in chunk}
+            roms = [
+                Rom(pk=pk, **dict(zip(LISTING_FIELDS, listings[path], strict=True)))
+                for pk, path in chunk
+            ]
+            with transaction.atomic():
+                Rom.objects.bulk_update(roms, LISTING_FIELDS)
+            self._count_listings((path, *listing) for path, listing in listings.items())
 
     def _mark_present(self, ids: list[int]) -> None:
         for chunk in self._batches(ids):

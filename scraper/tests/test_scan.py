@@ -1,6 +1,7 @@
 import hashlib
 import os
 import threading
+import zipfile
 import zlib
 from io import StringIO
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Favorite, Game, Rom
+from scraper.archives import list_members
 from scraper.scan import Scanner, walk
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +362,112 @@ def test_scrape_command_is_quiet_at_verbosity_zero(rom_dir):
 def test_extensions_option_limits_what_is_indexed(rom_dir):
     call_command("scrape", str(rom_dir), "--no-metadata", "--extensions", "7z", stdout=StringIO())
     assert [r.filename for r in Rom.objects.all()] == ["Doom (1993).7z"]
+
+
+def real_zip(root, relpath, files):
+    path = root / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files:
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def count_listings(monkeypatch):
+    """The names of the files the scan lists, in order."""
+    listed = []
+
+    def counting(path, size=None):
+        listed.append(os.path.basename(path))
+        return list_members(path, size)
+
+    monkeypatch.setattr("scraper.scan.list_members", counting)
+    return listed
+
+
+def test_the_scan_stores_each_archives_programs_and_file_count(tmp_path):
+    real_zip(
+        tmp_path,
+        "Doom (1993).zip",
+        [("DOOM/DOOM.EXE", b"x" * 10), ("DOOM/SETUP.EXE", b"x"), ("DOOM/DOOM1.WAD", b"w" * 5)],
+    )
+    put(tmp_path, "Dune II (1992)/DISK1.IMG", b"i" * 7)
+    put(tmp_path, "Elite (1984).lha")
+    report, errors = scan(tmp_path)
+    assert errors == [] and (report.listed, report.listing_errors) == (2, 0)
+    doom = Rom.objects.get(path__endswith="Doom (1993).zip")
+    assert (doom.members, doom.file_count, doom.listing_error) == (
+        [["DOOM/DOOM.EXE", 10], ["DOOM/SETUP.EXE", 1]],
+        3,
+        "",
+    )
+    dune = Rom.objects.get(path__endswith="DISK1.IMG")
+    assert (dune.members, dune.file_count) == ([["DISK1.IMG", 7]], 1)
+    elite = Rom.objects.get(path__endswith=".lha")  # not a format the scan lists
+    assert (elite.members, elite.file_count, elite.listing_error) == ([], None, "")
+
+
+def test_a_rescan_with_nothing_changed_lists_no_archive_again(tmp_path, count_listings):
+    real_zip(tmp_path, "Doom (1993).zip", [("DOOM.EXE", b"x")])
+    put(tmp_path, "Broken (1990).zip", b"not a zip")
+    put(tmp_path, "Elite (1984).lha")
+    scan(tmp_path)
+    assert sorted(count_listings) == ["Broken (1990).zip", "Doom (1993).zip", "Elite (1984).lha"]
+    count_listings.clear()
+    report, _ = scan(tmp_path)
+    assert report.unchanged == 3 and count_listings == []
+    assert report.listing_errors == 0  # a broken archive is reported once, when it is listed
+
+
+def test_a_changed_archive_is_listed_again(tmp_path, count_listings):
+    real_zip(tmp_path, "Doom (1993).zip", [("DOOM.EXE", b"x")])
+    real_zip(tmp_path, "Keen (1991).zip", [("KEEN.EXE", b"x")])
+    scan(tmp_path)
+    count_listings.clear()
+    real_zip(tmp_path, "Doom (1993).zip", [("DOOM/DOOM2.EXE", b"xx"), ("DOOM/DOOM2.WAD", b"")])
+    report, _ = scan(tmp_path)
+    assert report.changed == 1 and count_listings == ["Doom (1993).zip"]
+    doom = Rom.objects.get(path__endswith="Doom (1993).zip")
+    assert (doom.members, doom.file_count) == ([["DOOM/DOOM2.EXE", 2]], 2)
+
+
+def test_a_broken_archive_is_one_counted_error_and_the_scan_goes_on(tmp_path):
+    good = real_zip(tmp_path, "Doom (1993).zip", [("DOOM.EXE", b"x")])
+    cut = real_zip(tmp_path, "Keen (1991).zip", [("KEEN.EXE", b"x" * 100)])
+    cut.write_bytes(cut.read_bytes()[:-30])
+    listing_errors = []
+    report = Scanner(
+        [tmp_path], on_listing_error=lambda path, msg: listing_errors.append((path, msg))
+    ).run()
+    assert (report.new, report.listed, report.listing_errors, report.errors) == (2, 1, 1, 0)
+    assert [path for path, _ in listing_errors] == [str(cut)]
+    assert "truncated" in listing_errors[0][1]
+    keen = Rom.objects.get(path=str(cut))
+    assert (keen.file_count, keen.members) == (None, []) and "truncated" in keen.listing_error
+    assert Rom.objects.get(path=str(good)).members == [["DOOM.EXE", 1]]
+    assert "1 archives not readable" in report.summary()
+
+
+def test_scrape_command_prints_an_unreadable_archive_on_stderr(tmp_path):
+    put(tmp_path, "Keen (1991).zip", b"not a zip")
+    out, err = StringIO(), StringIO()
+    call_command("scrape", str(tmp_path), "--no-metadata", stdout=out, stderr=err)
+    assert "Keen (1991).zip: not a zip archive" in err.getvalue()
+    assert "1 archives not readable" in out.getvalue()
+
+
+def test_files_indexed_before_archives_were_listed_are_listed_once(tmp_path, count_listings):
+    real_zip(tmp_path, "Doom (1993).zip", [("DOOM.EXE", b"x")])
+    put(tmp_path, "Elite (1984).lha")
+    scan(tmp_path)
+    Rom.objects.update(members=[], file_count=None, listing_error="")  # as before the change
+    count_listings.clear()
+    with CaptureQueriesContext(connection) as queries:
+        report, _ = scan(tmp_path)
+    assert count_listings == ["Doom (1993).zip"] and report.listed == 1  # not the .lha
+    assert Rom.objects.get(path__endswith=".zip").members == [["DOOM.EXE", 1]]
+    assert len(queries) <= 6
+    count_listings.clear()
+    scan(tmp_path)
+    assert count_listings == []

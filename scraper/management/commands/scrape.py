@@ -135,6 +135,7 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             hash_files=options["hash"],
             on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
+            on_listing_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
             on_progress=self.on_progress,
             stop=self.run.stop,
         ).run()
