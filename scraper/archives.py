@@ -13,10 +13,7 @@ import os
 import struct
 from typing import NamedTuple
 
-try:
-    import rarfile
-except ImportError:  # optional at run time: without it, RAR archives are indexed but not listed
-    rarfile = None
+import rarfile
 
 __all__ = ["KEPT_EXTENSIONS", "Listing", "is_listed", "list_members"]
 
@@ -27,7 +24,7 @@ KEPT_EXTENSIONS = PROGRAMS | IMAGES
 # on ASCII, so only kept names need decoding. All are three letters (_read_directory relies on it).
 KEPT_SUFFIXES = frozenset(ext.encode() for ext in KEPT_EXTENSIONS if len(ext) == 3)
 ZIPS = frozenset({"zip", "dosz"})
-RARS = frozenset({"rar"}) if rarfile is not None else frozenset()
+RARS = frozenset({"rar"})
 # A file of these kinds on its own is what the game runs or mounts: its own single member.
 SINGLE = KEPT_EXTENSIONS | {"vhd", "chd", "dsk"}
 # A pathological archive (100,000 members) keeps this many programs and images; all are counted.

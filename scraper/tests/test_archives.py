@@ -189,7 +189,6 @@ def test_7z_lha_and_arj_are_not_listed(tmp_path, name):
 
 
 def test_a_rar5_keeps_its_programs_and_counts_every_file(tmp_path):
-    pytest.importorskip("rarfile")
     path = make_rar5(
         tmp_path / "Game.rar",
         [("GAME/GAME.EXE", b"MZ" + b"x" * 98), ("GAME/DATA.DAT", b"y" * 10), ("GO.BAT", b"x")],
@@ -199,18 +198,15 @@ def test_a_rar5_keeps_its_programs_and_counts_every_file(tmp_path):
 
 
 def test_a_rar3_with_folders_is_listed():
-    pytest.importorskip("rarfile")
     assert list_members(str(DATA / "rar3-subdirs.rar")) == Listing([], 4, "")
 
 
 def test_a_rar_with_an_encrypted_file_list_gives_an_error():
-    pytest.importorskip("rarfile")
     listing = list_members(str(DATA / "rar5-hpsw.rar"))
     assert listing.file_count is None and "encrypted" in listing.error
 
 
 def test_a_broken_rar_gives_an_error(tmp_path):
-    pytest.importorskip("rarfile")
     path = make_rar5(tmp_path / "Game.rar", [("GAME.EXE", b"x" * 100)])
     Path(path).write_bytes(Path(path).read_bytes()[:20])
     listing = list_members(path)
