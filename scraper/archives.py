@@ -9,6 +9,7 @@ Only the members that decide how to start a game are kept (programs and disk or 
 scraper/launch.py); file_count counts every file. No Django here: the scanner stores the result.
 """
 
+import itertools
 import os
 import struct
 from typing import NamedTuple
@@ -23,6 +24,13 @@ KEPT_EXTENSIONS = PROGRAMS | IMAGES
 # The same, as the lower-case bytes after the dot of a zip entry's raw name: cp437 and UTF-8 agree
 # on ASCII, so only kept names need decoding. All are three letters (_read_directory relies on it).
 KEPT_SUFFIXES = frozenset(ext.encode() for ext in KEPT_EXTENSIONS if len(ext) == 3)
+# The last four bytes of a kept name, "." and its suffix in every mix of cases: one slice and one
+# set look-up per entry.
+KEPT_ENDINGS = frozenset(
+    b"." + bytes(letters)
+    for suffix in KEPT_SUFFIXES
+    for letters in itertools.product(*({c, bytes([c]).upper()[0]} for c in suffix))
+)
 ZIPS = frozenset({"zip", "dosz"})
 RARS = frozenset({"rar"})
 # A file of these kinds on its own is what the game runs or mounts: its own single member.
@@ -149,7 +157,7 @@ def _read_directory(directory: bytes, at: int, end: int, entries: int) -> Listin
     if entries and end <= at:
         raise ListingError("a broken zip archive (empty central directory)")
     members, count, all_flags = [], 0, 0
-    unpack, entry_size, kept = ENTRY.unpack_from, ENTRY.size, KEPT_SUFFIXES
+    unpack, entry_size, kept = ENTRY.unpack_from, ENTRY.size, KEPT_ENDINGS
     try:
         while at < end:
             signature, flags, file_size, name_len, extra_len, comment_len = unpack(directory, at)
@@ -158,22 +166,26 @@ def _read_directory(directory: bytes, at: int, end: int, entries: int) -> Listin
             name_at = at + entry_size
             name_end = name_at + name_len
             at = name_end + extra_len + comment_len
-            if not name_len or directory[name_end - 1] in b"/\\":
-                continue  # a folder
-            count += 1
-            all_flags |= flags
-            if (
-                name_len > 4
-                and directory[name_end - 4] == 46  # "."
-                and directory[name_end - 3 : name_end].lower() in kept
-                and len(members) < MAX_KEPT
-            ):
+            if directory[name_end - 4 : name_end] in kept and name_len > 4:
+                count += 1
+                all_flags |= flags
+                if len(members) >= MAX_KEPT:
+                    continue
                 raw = directory[name_at:name_end]
                 # Like zipfile: UTF-8 when the entry says so (bit 11), else DOS code page 437.
-                name = raw.decode("utf-8", "replace") if flags & 0x800 else raw.decode("cp437")
+                # Both agree on ASCII, which has a fast decoder (cp437's is written in Python).
+                if raw.isascii():
+                    name = raw.decode("ascii")
+                elif flags & 0x800:
+                    name = raw.decode("utf-8", "replace")
+                else:
+                    name = raw.decode("cp437")
                 if file_size == 0xFFFFFFFF:
                     file_size = _zip64_size(directory[name_end : name_end + extra_len])
                 members.append([name.replace("\\", "/").lstrip("/")[:MAX_PATH], file_size])
+            elif name_len and directory[name_end - 1] not in b"/\\":  # not a folder
+                count += 1
+                all_flags |= flags
     except struct.error:
         at = end + 1
     if at > end or end > len(directory):
