@@ -19,12 +19,14 @@ DOWNLOAD_AND_FAVOURITES = [
     "catalog.add_favorite",
     "catalog.delete_favorite",
 ]
+# Playing in the browser streams the file too, and keeps the player's saves.
+PLAY = ["catalog.play_game"]
 # Super users get every permission of these apps: the catalogue, users, groups, the scraper.
 SUPER_APPS = ["catalog", "accounts", "auth", "scraper"]
 
 ROLE_PERMISSIONS = {
     "demo": BROWSE,
-    "normal": BROWSE + DOWNLOAD_AND_FAVOURITES,
+    "normal": BROWSE + DOWNLOAD_AND_FAVOURITES + PLAY,
 }
 
 

@@ -50,7 +50,14 @@ CARD = (
     '<span class="mt-2 line-clamp-2 text-sm font-semibold group-hover:text-amber-300">{title}'
     "</span></a>"
     '<div class="mt-1 flex min-h-8 items-center justify-between gap-2 text-xs text-slate-400">'
-    "<span>{year}</span>{button}</div></li>"
+    '<span>{year}</span><span class="inline-flex items-center gap-1">{play}{button}</span>'
+    "</div></li>"
+)
+PLAY = (
+    '<a href="{url}" class="play-button inline-flex size-8 items-center justify-center '
+    'rounded-full text-slate-400 no-underline hover:bg-slate-800 hover:text-amber-300" '
+    'title="Play"><svg aria-hidden="true" viewBox="0 0 24 24" class="size-5" fill="currentColor">'
+    '<path d="M8 5v14l11-7z"/></svg><span class="sr-only">Play {title}</span></a>'
 )
 
 
@@ -89,6 +96,8 @@ class CardRenderer:
             )
             self.next = escape(request.get_full_path())
             self.toggle_url = _pattern("catalog:favorite-toggle", pk=MARK)
+        self.can_play = request.user.has_perm("catalog.play_game")
+        self.play_url = _pattern("catalog:play-game", pk=MARK)
         self.detail_url = _pattern("catalog:game-detail", pk=MARK, slug=SLUG_MARK)
         self.igdb_cover = escape(f"{settings.IGDB_IMAGE_URL}/t_cover_big/")
 
@@ -119,7 +128,11 @@ class CardRenderer:
             title=escape(title),
             year=_year(row["year"], row["release_date"]),
             button=self.button(pk, title, row["is_favorite"]) if self.can_favorite else "",
+            play=self.play(pk, title) if self.can_play and row["has_files"] else "",
         )
+
+    def play(self, pk, title):
+        return PLAY.format(url=self.play_url.format(pk=pk), title=escape(title))
 
     def cards(self, rows):
         return mark_safe("".join(self.card(row) for row in rows))  # noqa: S308 - escaped above

@@ -134,6 +134,19 @@ class _FileSlice:
 @permission_required("catalog.download_rom", raise_exception=True)
 def download(request, pk):
     rom = get_object_or_404(Rom, pk=pk, missing_since__isnull=True)
+    return serve_rom(request, rom, content_disposition(rom.filename))
+
+
+def version_of(st: os.stat_result) -> str:
+    """Changes whenever the file's content is replaced: its ETag, and the player's URL."""
+    # No st_dev: it differs between hosts mounting the same share, and a resumed download may
+    # reach another web host. Size, mtime and inode change whenever the content is replaced.
+    return f"{st.st_size:x}-{st.st_mtime_ns:x}-{st.st_ino:x}"
+
+
+def open_rom(rom: Rom):
+    """(open file, its stat, ROM folder index, folder's real path, file's real path) of a file
+    really inside a ROM folder; Http404 otherwise, marking a vanished file missing."""
     located = _locate(rom.path)
     if located is None:
         log.warning("refused Rom %s: %s resolves outside every ROM_DIRS folder", rom.pk, rom.path)
@@ -152,21 +165,26 @@ def download(request, pk):
         file.close()
         _mark_missing(rom)
         raise Http404
+    return file, st, index, root, real
 
+
+def serve_rom(request, rom: Rom, disposition: str, version: str | None = None):
+    """The file's bytes (ranged, conditional) or a hand-off to the front server. With a
+    version, only that version of the file is served (404 once it changed)."""
+    file, st, index, root, real = open_rom(rom)
+    etag_value = version_of(st)
+    if version is not None and version != etag_value:
+        file.close()
+        raise Http404
     content_type = mimetypes.guess_type(rom.filename)[0] or "application/octet-stream"
-    headers = {
-        "Content-Type": content_type,
-        "Content-Disposition": content_disposition(rom.filename),
-    }
+    headers = {"Content-Type": content_type, "Content-Disposition": disposition}
     if settings.DOWNLOAD_ACCEL:
         file.close()
         response = _accel_response(settings.DOWNLOAD_ACCEL, index, root, real)
         return _finish(response, headers)
 
     size, mtime = st.st_size, int(st.st_mtime)
-    # No st_dev: it differs between hosts mounting the same share, and a resumed download may
-    # reach another web host. Size, mtime and inode change whenever the content is replaced.
-    etag = f'"{size:x}-{st.st_mtime_ns:x}-{st.st_ino:x}"'
+    etag = f'"{etag_value}"'
     validators = {"ETag": etag, "Last-Modified": http_date(mtime), "Accept-Ranges": "bytes"}
     response = get_conditional_response(request, etag=etag, last_modified=mtime)
     status, first, last = 200, 0, size - 1

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from scraper.launch import CD_EXTENSIONS, FLOPPY_EXTENSIONS, PROGRAMS, choose_start
 
-__all__ = ["GameStart", "conf_errors", "find_member", "listed_members", "start_file"]
+__all__ = [
+    "GameStart",
+    "cannot_play",
+    "conf_errors",
+    "find_member",
+    "listed_members",
+    "player_conf",
+    "start_file",
+]
 
 IMAGES = FLOPPY_EXTENSIONS | CD_EXTENSIONS
 BOOTABLE = FLOPPY_EXTENSIONS
@@ -149,3 +157,48 @@ def conf_errors(text: str) -> list[str]:
                 f"Line {number}: “{line}” is not a [section], a key=value setting or a # comment."
             )
     return errors
+
+
+# What the player runs: js-dos unpacks a zip onto drive C:; a program or a disk or CD image is
+# put there as one file. Other archives (rar, 7z, ...) are listed for downloads but cannot play.
+PLAYABLE = PROGRAMS | IMAGES | {"ZIP"}
+# Defaults for the player's DOSBox: a fast 486-class machine with a VGA card and sound, which
+# most DOS games run on. The admin's extra lines for a game come after them and win.
+PLAYER_DEFAULTS = """\
+[sdl]
+autolock=true
+
+[dosbox]
+machine=svga_s3
+memsize=16
+
+[cpu]
+core=auto
+cputype=auto
+cycles=auto
+
+[sblaster]
+sbtype=sb16
+"""
+
+
+def cannot_play(filename: str, start: GameStart) -> str:
+    """Why this file cannot be played in the browser, or "" when it can."""
+    ext = extension(filename)
+    if ext not in PLAYABLE:
+        kind = f".{ext.lower()} archives" if ext else "files without an extension"
+        return (
+            f"The browser player opens zip archives, DOS programs and disk images, not {kind}: "
+            "repack this file as a .zip to play it."
+        )
+    if not start.command:
+        return start.reason
+    return ""
+
+
+def player_conf(start: GameStart) -> str:
+    """The whole dosbox.conf the player runs: defaults, the admin's lines, then [autoexec]
+    mounting the game's files as C: and running the start command."""
+    autoexec = ["[autoexec]", "@echo off", "mount c .", "c:", *start.command]
+    parts = [PLAYER_DEFAULTS, start.conf, "\n".join(autoexec)]
+    return "\n".join(part.strip() + "\n" for part in parts if part.strip())

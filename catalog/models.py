@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -92,6 +92,7 @@ class GameQuerySet(models.QuerySet):
         """Rows (dicts) of what a cover card shows (catalog/cards.py): the cover in the same
         query, the favourite flag, nothing else. Dicts, not models: a page shows 48 of them and
         needs no model behaviour."""
+        present = Rom.objects.filter(game=OuterRef("pk"), missing_since__isnull=True)
         return self.with_favorite_flag(user).values(
             "pk",
             "title",
@@ -101,6 +102,17 @@ class GameQuerySet(models.QuerySet):
             "is_favorite",
             cover_image_id=F("cover__image_id"),
             cover_file=F("cover__file"),
+            # Served by rom_game_idx (game, missing_since): the card's Play button.
+            has_files=Exists(present),
+        )
+
+    def continue_playing(self, user, limit=6):
+        """Cards of the games the user has a save of, the latest save first."""
+        return (
+            self.for_cards(user)
+            .filter(roms__saves__user=user)
+            .annotate(last_saved=Max("roms__saves__saved_at"))
+            .order_by("-last_saved")[:limit]
         )
 
     def favorites_of(self, user):
@@ -212,6 +224,7 @@ class Game(models.Model):
 
     class Meta:
         ordering = ["sort_title", "year"]
+        permissions = [("play_game", "Can play games in the browser")]
         constraints = [
             # One game per IGDB record; the importer merges files that resolve to the same id.
             models.UniqueConstraint(
@@ -413,3 +426,42 @@ class CatalogueVersion(models.Model):
 
     def __str__(self):
         return f"catalogue version {self.value}"
+
+
+class Save(models.Model):
+    """One user's saved files of one game file: the zip js-dos returns of the files the game
+    changed (usually a few KB), applied over the file on the next play. Kept in the database,
+    so every app server sees it and a failed upload leaves the previous save whole."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saves", db_index=False
+    )
+    rom = models.ForeignKey(Rom, on_delete=models.CASCADE, related_name="saves")
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-saved_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "rom"], name="save_unique")]
+
+    def __str__(self):
+        return f"{self.user}: save of {self.rom}"
+
+
+class Played(models.Model):
+    """When a user last started a game, for "Continue playing" and the game page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="played", db_index=False
+    )
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="played")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "played"
+        constraints = [models.UniqueConstraint(fields=["user", "game"], name="played_unique")]
+
+    def __str__(self):
+        return f"{self.user} played {self.game}"

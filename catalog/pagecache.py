@@ -29,8 +29,9 @@ from django.middleware.csrf import get_token
 PLACEHOLDER = "__csrf_token__"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 REPLAYED_HEADERS = ("Content-Type", "Vary", "HX-Push-Url")
-# Writes to these do not change a catalogue page (files are listed on game pages only).
-UNSEEN = {"Rom", "CatalogueVersion"}
+# Writes to these do not change a catalogue page (files are listed on game pages only, the
+# last time a user played on no catalogue page). Saves do: "Continue playing" lists them.
+UNSEEN = {"Rom", "CatalogueVersion", "Played"}
 # Deletions that retire pages by signal. Listening to a model's deletions costs Django its fast
 # path (it must load every row to send the signal), so not for the metadata the importer
 # replaces in bulk: those deletions come with a save of their game, or with an explicit bump().

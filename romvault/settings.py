@@ -228,6 +228,8 @@ ROM_DIRS = [Path(p).expanduser() for p in _list("ROM_DIRS")]
 # Who sends a download's bytes once romvault has allowed it (catalog/downloads.py): Django itself
 # (empty), nginx through X-Accel-Redirect ("nginx:/internal-location/"), Apache's mod_xsendfile.
 DOWNLOAD_ACCEL = env.str("DOWNLOAD_ACCEL", default="").strip()
+# The largest save a player may store per game file (a zip of the files the game changed).
+SAVE_MAX_BYTES = env.int("SAVE_MAX_BYTES", default=8 * 1024 * 1024)
 if DOWNLOAD_ACCEL not in {"", "sendfile"} and not (
     DOWNLOAD_ACCEL.startswith("nginx:/") and len(DOWNLOAD_ACCEL.split()) == 1
 ):

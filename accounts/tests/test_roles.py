@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Role
-from accounts.roles import BROWSE, DOWNLOAD_AND_FAVOURITES, SUPER_APPS
+from accounts.roles import BROWSE, DOWNLOAD_AND_FAVOURITES, PLAY, SUPER_APPS
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def test_demo_role_may_only_browse():
     assert codenames("demo") == set(BROWSE)
 
 
-def test_normal_role_may_browse_download_and_keep_favourites():
-    assert codenames("normal") == set(BROWSE + DOWNLOAD_AND_FAVOURITES)
+def test_normal_role_may_browse_download_play_and_keep_favourites():
+    assert codenames("normal") == set(BROWSE + DOWNLOAD_AND_FAVOURITES + PLAY)
     assert "catalog.change_game" not in codenames("normal")
 
 

@@ -71,3 +71,30 @@ class ImageAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["image_id", "game__title"]
     raw_id_fields = ["game"]
+
+
+class PlayerRecordAdmin(admin.ModelAdmin):
+    """Saves and play times are written by the player only: super users read and delete them
+    (a save that breaks a game), never add or edit one."""
+
+    list_filter = ["user"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Save)
+class SaveAdmin(PlayerRecordAdmin):
+    list_display = ["user", "rom", "size", "saved_at"]
+    search_fields = ["user__username", "rom__path"]
+    exclude = ["data"]
+
+
+@admin.register(models.Played)
+class PlayedAdmin(PlayerRecordAdmin):
+    list_display = ["user", "game", "at"]
+    search_fields = ["user__username", "game__title"]

@@ -38,6 +38,14 @@ def render_cards(request, page_template, context):
     return response
 
 
+def continue_playing(request, values, page):
+    """The games with the user's saves, above the first page of the whole catalogue."""
+    user = request.user
+    if page.number != 1 or set(values) - {"sort"} or not user.has_perm("catalog.play_game"):
+        return []
+    return list(Game.objects.continue_playing(user))
+
+
 @require_GET
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
@@ -66,6 +74,7 @@ def index(request):
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",
             "is_filtered": bool(set(values) - {"sort"}),
+            "continue_playing": continue_playing(request, values, page),
         },
     )
     if wants_fragment(request):

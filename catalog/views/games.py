@@ -5,7 +5,8 @@ from django.db.models import CharField, F, Value
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from catalog.models import AlternativeName, Game, Image, Involvement
+from catalog.models import AlternativeName, Game, Image, Involvement, Save
+from catalog.views.play import Player
 
 TEXT = CharField()
 
@@ -78,9 +79,23 @@ def game_detail(request, pk, slug):
     if slug != (game.slug or "-"):
         return redirect(game.get_absolute_url(), permanent=True)
     # Present files first, then by name: the ones a user can download lead the table.
-    roms = game.roms.order_by(F("missing_since").asc(nulls_first=True), "path")
-    return render(
-        request,
-        "catalog/game_detail.html",
-        {"game": game, "roms": roms, "labels": game_labels(game)},
-    )
+    roms = list(game.roms.order_by(F("missing_since").asc(nulls_first=True), "path"))
+    context = {"game": game, "roms": roms, "labels": game_labels(game)}
+    if request.user.has_perm("catalog.play_game"):
+        context.update(play_context(request.user, game, roms))
+    return render(request, "catalog/game_detail.html", context)
+
+
+def play_context(user, game, roms):
+    """What the game page says about playing: per file, whether it plays or why not; the
+    user's saves of its files; the first file that plays, for the big Play button."""
+    for rom in roms:
+        rom.game = game
+        rom.play_problem = "" if rom.is_missing else Player(rom).problem
+    saves = Save.objects.filter(user=user, rom__in=roms).select_related("rom").defer("data")
+    playable = [rom for rom in roms if not rom.is_missing and not rom.play_problem]
+    return {
+        "can_play": True,
+        "first_playable": playable[0] if playable else None,
+        "saves": list(saves),
+    }

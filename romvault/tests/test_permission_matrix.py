@@ -7,6 +7,7 @@ who may see it and adds it to EXPECTED. Admin URLs (hundreds, and more arriving)
 one generic rule plus a few explicit cases. No request anywhere may answer 500.
 """
 
+import os
 import re
 import secrets
 
@@ -18,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
+from catalog.downloads import version_of
 from catalog.models import (
     AlternativeName,
     Collection,
@@ -76,6 +78,18 @@ EXPECTED = {
     ("catalog:favorite-toggle", "POST"): {**_OWN, "normal": 302, "super": 302, "other": 302},
     ("catalog:rom-download", "GET"): _OWN,
     ("catalog:rom-download", "POST"): _ALL_405,
+    # Playing: the Play button of a card goes on to the player of the game's first file.
+    ("catalog:play-game", "GET"): {**_OWN, "normal": 302, "super": 302, "other": 302},
+    ("catalog:play-game", "POST"): _ALL_405,
+    ("catalog:play", "GET"): _OWN,
+    ("catalog:play", "POST"): _ALL_405,
+    ("catalog:play-file", "GET"): _OWN,
+    ("catalog:play-file", "POST"): _ALL_405,
+    # Nobody has a save yet (204); a POST that is not a zip is refused (400).
+    ("catalog:save", "GET"): {**_OWN, "normal": 204, "super": 204, "other": 204},
+    ("catalog:save", "POST"): {**_OWN, "normal": 400, "super": 400, "other": 400},
+    ("catalog:save-delete", "GET"): _ALL_405,
+    ("catalog:save-delete", "POST"): {**_OWN, "normal": 302, "super": 302, "other": 302},
     ("accounts:login", "GET"): {**dict.fromkeys(ROLES, 302), "anonymous": 200},
     ("accounts:login", "POST"): {**dict.fromkeys(ROLES, 302), "anonymous": 200},  # form errors
     ("accounts:logout", "GET"): _ALL_405,
@@ -97,6 +111,9 @@ ADMIN_EXPECTED = {
     "admin:scraper_scrapelock_add": {"super": 403},
     # Runs are recorded by `scrape` itself; the admin starts one with its own button (POST).
     "admin:scraper_scraperun_add": {"super": 403},
+    # Saves and play times are written by the player only (catalog/admin/library.py).
+    "admin:catalog_save_add": {"super": 403},
+    "admin:catalog_played_add": {"super": 403},
     "admin:scraper_scraperun_start": {"super": 405},  # GET never starts a scrape
     "admin:scraper_scraperun_status": {"super": 200},
     "admin:catalog_game_match": {"super": 200},
@@ -127,6 +144,8 @@ def world(tmp_path, settings, make_user, make_game, make_rom):
     }
     game = make_game(title="Commander Keen")
     rom = make_rom(game=game, path=str(folder / "Keen (1990).zip"), size=4)
+    rom.members, rom.file_count = [["KEEN.EXE", 4]], 1  # as a scan lists it: a game that plays
+    rom.save()
     favorite = Favorite.objects.create(user=users["normal"], game=game)
     for model in (Genre, Theme, Keyword, GameMode, PlayerPerspective, Franchise, Collection):
         model.objects.create(igdb_id=1, name=f"A {model.__name__}")
@@ -145,6 +164,15 @@ def site_kwargs(name, world):
         # The game of normal's favourite: "other" toggles their own, never normal's.
         "catalog:favorite-toggle": {"pk": world["favorite"].game_id},
         "catalog:rom-download": {"pk": world["rom"].pk},
+        "catalog:play-game": {"pk": game.pk},
+        "catalog:play": {"pk": world["rom"].pk},
+        "catalog:play-file": {
+            "pk": world["rom"].pk,
+            "version": version_of(os.stat(world["rom"].path)),
+            "name": "KEEN.ZIP",
+        },
+        "catalog:save": {"pk": world["rom"].pk},
+        "catalog:save-delete": {"pk": world["rom"].pk},
     }.get(name)
 
 
