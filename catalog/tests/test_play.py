@@ -4,6 +4,7 @@ import io
 import json
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -118,7 +119,7 @@ def test_the_play_file_is_served_for_its_version_only_and_may_be_kept(normal_cli
     url = reverse("catalog:play-file", args=[game_zip.pk, version, "GAME.ZIP"])
     response = normal_client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == open(game_zip.path, "rb").read()
+    assert b"".join(response.streaming_content) == Path(game_zip.path).read_bytes()
     assert "immutable" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert normal_client.get(url, HTTP_RANGE="bytes=0-1").status_code == 206
     with open(game_zip.path, "ab") as file:  # the file changes: the old URL is gone
