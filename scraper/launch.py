@@ -35,9 +35,11 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # likeness counts 4 at most, a decoy loses 10. The subtitle is a hint (HECK.BAT for "Hell - A
 # Cyberpunk Thriller" reads as main title plus subtitle too); a batch file beside a resident DPMI
 # host beats any name (nothing else there starts alone); a lone program on top beats a folder level.
+# A .PIF file is how Windows starts a DOS program: the publisher shipped it for the one a player
+# starts, so it counts nearly as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5,
 )  # fmt: skip
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
@@ -206,7 +208,11 @@ def _is_lettered_variant(stem: str, folder: tuple[str, ...], exts: dict) -> bool
 
 
 def _rank(
-    programs: list[_Program], forms: list[str], root: tuple[str, ...], main_forms: list[str]
+    programs: list[_Program],
+    forms: list[str],
+    root: tuple[str, ...],
+    main_forms: list[str],
+    pifs: set[str],
 ) -> None:
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
@@ -265,6 +271,9 @@ def _rank(
                 score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
             score -= W["generic"]
+        if pifs and p.path.rpartition(".")[0].upper() in pifs:
+            score += W["pif"]
+            p.why = f"{p.name} has a .PIF file: the publisher's shortcut to it in Windows."
         if p is lone_top:
             score += W["lone_top"]
             p.why = p.why or f"{p.name} is the only program on top: it starts those below."
@@ -278,7 +287,7 @@ def _rank(
 def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     """The program that starts the game, the DOS lines that run it, and why."""
     members = [(path.replace("\\", "/").strip("/"), size) for path, size in members]
-    programs, images = [], []
+    programs, images, pifs = [], [], set()
     for path, size in members:
         ext = path.rpartition(".")[2].upper()  # most members are data: split only the rest
         if ext in PROGRAMS:
@@ -286,11 +295,14 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
             programs.append(_Program(path, folder, name, stem, ext, size))
         elif ext in FLOPPY_EXTENSIONS or ext in CD_EXTENSIONS:
             images.append((path, size))
+        elif ext == "PIF":
+            pifs.add(path.rpartition(".")[0].upper())
     floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
     main_title, *subtitle = SUBTITLE.split(title, maxsplit=1)
-    _rank(programs, _title_forms(title), root, _title_forms(main_title) if subtitle else [])
+    main_forms = _title_forms(main_title) if subtitle else []
+    _rank(programs, _title_forms(title), root, main_forms, pifs)
     programs.sort(key=lambda p: -p.score)
     candidates = tuple(p.path for p in programs)
     best = programs[0] if programs else None
@@ -299,10 +311,10 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
         lines.append(_dos([best.name]))
         if best.kind == "installer":
             reason = f"The only program is an installer ({best.name}): install the game first."
-        elif _best(_alnum(best.stem), _title_forms(title)) >= 0.75:
-            reason = f"{best.name} is named like the game."
         elif best.why:
             reason = best.why
+        elif _best(_alnum(best.stem), _title_forms(title)) >= 0.75:
+            reason = f"{best.name} is named like the game."
         elif best.folder and _alnum(best.stem) == _alnum(best.folder[-1]):
             reason = f"{best.name} is named like its folder."
         elif len([p for p in programs if not p.kind]) == 1:

@@ -164,6 +164,19 @@ def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
     assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
 
 
+def test_a_pif_file_marks_the_program_windows_starts():
+    members = [("DOTT.BAT", 13), ("DOTT.EXE", 40_279), ("TENTACLE.EXE", 148_149)]
+    assert choose_start(members, "Day of the Tentacle").path == "DOTT.BAT"
+    start = choose_start([*members, ("TENTACLE.PIF", 545)], "Day of the Tentacle")
+    assert start.path == "TENTACLE.EXE"
+    assert (
+        start.reason == "TENTACLE.EXE has a .PIF file: the publisher's shortcut to it in Windows."
+    )
+    # A set-up program's .PIF does not make it the game.
+    members = [("WAR2.EXE", 2_000_000), ("SETUP.EXE", 120_000), ("SETUP.PIF", 545)]
+    assert choose_start(members, "Warcraft II").path == "WAR2.EXE"
+
+
 def test_a_com_file_beats_its_exe_twin_as_dos_does():
     members = [("STARCON2.COM", 8_154), ("STARCON2.EXE", 342_819), ("MELEE.EXE", 170_177)]
     assert choose_start(members, "Star Control II").path == "STARCON2.COM"
