@@ -39,7 +39,7 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # starts, so it counts nearly as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5, wrapper=1.0,
 )  # fmt: skip
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
@@ -56,7 +56,7 @@ class Start:
     candidates: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: rules map programs to programs
 class _Program:
     path: str
     folder: tuple[str, ...]
@@ -207,6 +207,25 @@ def _is_lettered_variant(stem: str, folder: tuple[str, ...], exts: dict) -> bool
     return False
 
 
+def _wrappers(batch_files: dict[str, list[_Program]]) -> dict[_Program, _Program]:
+    """Batch files with a namesake in a folder below (PHCD.BAT and SCARYDOS/PHCD.BAT), mapped to
+    it: a wrapper that changes into that folder, often by an absolute path that only held where
+    it was installed, so the namesake takes its place."""
+    wrapped = {}
+    for namesakes in batch_files.values():
+        for upper in namesakes:
+            below = [
+                p for p in namesakes if p.folder[: len(upper.folder)] == upper.folder != p.folder
+            ]
+            if below:
+                inner = wrapped[upper] = min(below, key=lambda p: len(p.folder))
+                where = "\\".join(inner.folder[len(upper.folder) :])
+                inner.why = (
+                    f"{upper.name} above only calls the one in {where}, which starts the game."
+                )
+    return wrapped
+
+
 def _rank(
     programs: list[_Program],
     forms: list[str],
@@ -218,9 +237,12 @@ def _rank(
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
     hosted = set()  # folders with a resident DPMI host
+    batch_files: dict[str, list[_Program]] = {}  # by name
     top, deeper = [], False  # the top folder's programs that are not decoys; any below it?
     for p in programs:
         exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
+        if p.ext == "BAT":
+            batch_files.setdefault(p.name.upper(), []).append(p)
         if RESIDENT_HOSTS.match(p.stem.upper()):
             hosted.add(p.folder)
         p.kind = _decoy_kind(_alnum(p.stem))
@@ -230,9 +252,13 @@ def _rank(
     # One program on top and the rest in subfolders: it starts the game from there (UFO.BAT,
     # PLAY.COM running SYS/FIGHT.EXE).
     lone_top = top[0] if len(top) == 1 and deeper else None
+    wrapped = _wrappers(batch_files)
+    place = {inner: len(upper.folder) for upper, inner in wrapped.items()}  # the wrapper's depth
+    while lone_top in wrapped:
+        lone_top = wrapped[lone_top]
     for p in programs:
         stem = _alnum(p.stem)
-        inner = p.folder[len(root) :]
+        inner = p.folder[len(root) : place.get(p, len(p.folder))]
         likeness = _best(stem, forms)
         bare, bonus = stem, 0.0
         variant = VARIANT.match(stem)
@@ -279,6 +305,8 @@ def _rank(
             p.why = p.why or f"{p.name} is the only program on top: it starts those below."
         if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
             score -= W["lettered"]
+        if p in wrapped:
+            score -= W["wrapper"]
         if kind:
             score -= 10
         p.score, p.kind = score, kind

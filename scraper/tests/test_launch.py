@@ -164,6 +164,25 @@ def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
     assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
 
 
+def test_a_batch_file_calling_its_namesake_below_gives_way_to_it():
+    members = [
+        ("Phantasmagoria (Disc 1).chd", 600_000_000), ("SIERRA/PHCD.BAT", 169),
+        ("SIERRA/SCARYDOS/PHCD.BAT", 147), ("SIERRA/SCARYDOS/SIERRA.EXE", 942_697),
+    ]  # fmt: skip
+    start = choose_start(members, "Phantasmagoria")
+    assert start.path == "SIERRA/SCARYDOS/PHCD.BAT"
+    assert start.command == ("cd SIERRA\\SCARYDOS", "PHCD.BAT")
+    assert start.reason == "PHCD.BAT above only calls the one in SCARYDOS, which starts the game."
+    # As the only program on top, the wrapper hands its place to the namesake too.
+    members = [("RUN.BAT", 40), ("BIN/RUN.BAT", 30), ("BIN/ENGINE.EXE", 300_000)]
+    assert choose_start(members, "Fury").path == "BIN/RUN.BAT"
+
+
+def test_a_program_copied_into_a_subfolder_is_not_a_wrapper():
+    members = [("FURY.EXE", 300_000), ("BACKUP/FURY.EXE", 300_000)]
+    assert choose_start(members, "Fury").path == "FURY.EXE"
+
+
 def test_a_pif_file_marks_the_program_windows_starts():
     members = [("DOTT.BAT", 13), ("DOTT.EXE", 40_279), ("TENTACLE.EXE", 148_149)]
     assert choose_start(members, "Day of the Tentacle").path == "DOTT.BAT"
