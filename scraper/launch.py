@@ -45,6 +45,7 @@ W = dict(
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
 # Deathkings of the Dark Citadel"): a name like the whole title but not the main title alone.
 SUBTITLE = re.compile(r" - |: ")
+SEPARATOR = re.compile(r"[_-]")  # "BS_FIRE": a series' initials, then the episode
 DISK_NUMBER = re.compile(r"(DIS[KC]|SIDE|CD)?[ _-]*(\d+)( OF \d+)?", re.IGNORECASE)
 
 
@@ -268,6 +269,13 @@ def _rank(
             if core_likeness >= likeness:
                 bare, likeness = core, core_likeness
                 bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        # "BS_FIRE" for "Blake Stone - Planet Strike": the part before a separator names the game.
+        head = SEPARATOR.split(p.stem, 1)[0]
+        if len(head) >= 2 and head != p.stem:
+            head = _alnum(head)
+            head_likeness = _best(head, forms)
+            if head_likeness > likeness:
+                bare, likeness = head, head_likeness
         # HEXENDK: 0.93 like "Hexen - Deathkings of the Dark Citadel", 0.71 like "Hexen" alone.
         if likeness >= 0.75 and likeness - _best(bare, main_forms, 1.0) >= 0.2:
             bonus += W["subtitle"]

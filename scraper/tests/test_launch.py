@@ -58,6 +58,14 @@ def test_an_add_on_named_in_the_subtitle_beats_the_base_game_beside_it():
     assert choose_start(members, "Redneck Rampage: Route 66").path == "ROUTE66.EXE"
 
 
+def test_the_part_before_a_separator_names_the_game():
+    members = [("PLANET.BAT", 102), ("BS_FIRE.EXE", 144_374), ("JAMERR.EXE", 22_069)]
+    assert choose_start(members, "Blake Stone - Planet Strike").path == "BS_FIRE.EXE"
+    # Without the separator the same letters are a poor abbreviation of the title.
+    members = [("PLANET.BAT", 102), ("BSFIRE.EXE", 144_374), ("JAMERR.EXE", 22_069)]
+    assert choose_start(members, "Blake Stone - Planet Strike").path == "PLANET.BAT"
+
+
 def test_without_a_program_for_the_subtitle_the_main_titles_program_wins():
     members = [("HEXEN.EXE", 923_019), ("HEXMOD.EXE", 14_081), ("SETUP.EXE", 44_820)]
     assert choose_start(members, "Hexen - Beyond Heretic").path == "HEXEN.EXE"
