@@ -44,7 +44,8 @@ W = dict(
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
 # Deathkings of the Dark Citadel"): a name like the whole title but not the main title alone.
-SUBTITLE = re.compile(r" - |: ")
+# "Base game + add-on + add-on" names its add-ons after the first "+" (BWING.EXE beside XWING.EXE).
+SUBTITLE = re.compile(r"^(.*?) \+ |^(.*?)(?: - |: )")
 SEPARATOR = re.compile(r"[_-]")  # "BS_FIRE": a series' initials, then the episode
 DISK_NUMBER = re.compile(r"(DIS[KC]|SIDE|CD)?[ _-]*(\d+)( OF \d+)?", re.IGNORECASE)
 
@@ -336,8 +337,8 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
-    main_title, *subtitle = SUBTITLE.split(title, maxsplit=1)
-    main_forms = _title_forms(main_title) if subtitle else []
+    subtitle = SUBTITLE.match(title)
+    main_forms = _title_forms(subtitle[1] or subtitle[2]) if subtitle else []
     _rank(programs, _title_forms(title), root, main_forms, pifs)
     programs.sort(key=lambda p: -p.score)
     candidates = tuple(p.path for p in programs)

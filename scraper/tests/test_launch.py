@@ -58,6 +58,14 @@ def test_an_add_on_named_in_the_subtitle_beats_the_base_game_beside_it():
     assert choose_start(members, "Redneck Rampage: Route 66").path == "ROUTE66.EXE"
 
 
+def test_an_add_on_named_after_a_plus_beats_the_base_game_beside_it():
+    members = [("XWING.COM", 7_643), ("XWING.EXE", 270_751), ("BWING.EXE", 275_053)]
+    title = "Star Wars - X-Wing + Imperial Pursuit + B-Wing"
+    assert choose_start(members, title).path == "BWING.EXE"
+    # The base game is all before the "+": "X-Wing" is not an add-on of "Star Wars".
+    assert choose_start(members, "Star Wars - X-Wing + Imperial Pursuit").path == "XWING.COM"
+
+
 def test_the_part_before_a_separator_names_the_game():
     members = [("PLANET.BAT", 102), ("BS_FIRE.EXE", 144_374), ("JAMERR.EXE", 22_069)]
     assert choose_start(members, "Blake Stone - Planet Strike").path == "BS_FIRE.EXE"
