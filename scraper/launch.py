@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from scraper.launch_names import (
     DECOY_PATTERNS,
+    FOLDER_CHANGERS,
     GENERIC,
     PUBLISHER_LAUNCHERS,
     RESIDENT_HOSTS,
@@ -37,9 +38,10 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # host beats any name (nothing else there starts alone); a lone program on top beats a folder level.
 # A .PIF file is how Windows starts a DOS program: the publisher shipped it for the one a player
 # starts, so it counts nearly as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
+# A batch file that changes into the folder the game was installed in gives way to the programs.
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5, wrapper=1.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5, wrapper=2.0,
 )  # fmt: skip
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
@@ -238,7 +240,7 @@ def _rank(
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
-    hosted = set()  # folders with a resident DPMI host
+    hosted, changing = set(), set()  # folders with a resident DPMI host, with folder changers
     batch_files: dict[str, list[_Program]] = {}  # by name
     top, deeper = [], False  # the top folder's programs that are not decoys; any below it?
     for p in programs:
@@ -247,6 +249,8 @@ def _rank(
             batch_files.setdefault(p.name.upper(), []).append(p)
         if RESIDENT_HOSTS.match(p.stem.upper()):
             hosted.add(p.folder)
+        elif FOLDER_CHANGERS.match(p.stem.upper()):
+            changing.add(p.folder)
         p.kind = _decoy_kind(_alnum(p.stem))
         deeper |= len(p.folder) > len(root)
         if len(p.folder) == len(root) and not p.kind:
@@ -314,7 +318,7 @@ def _rank(
             p.why = p.why or f"{p.name} is the only program on top: it starts those below."
         if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
             score -= W["lettered"]
-        if p in wrapped:
+        if p in wrapped or (p.ext == "BAT" and p.folder in changing):
             score -= W["wrapper"]
         if kind:
             score -= 10

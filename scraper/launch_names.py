@@ -31,6 +31,8 @@ DECOYS = {
     # Network and modem front ends, and the Windows versions of a program.
     "network": r"IPX|^SER(SETUP|DRV)$|^NET|^COMMIT$|^DWANGO$|^KALI|^KCHAT$|^CONNECT$|^WIN"
     r"|95$|^DOSBOX|^AUTORUN$|^AUTOKILL$",
+    # Helpers a batch file calls to change folders or test for a file.
+    "helper": r"^(PUSHDIR|POPDIR|GODIR|EXISTS)$",
 }
 DECOY_PATTERNS = {kind: re.compile(pattern) for kind, pattern in DECOYS.items()}
 
@@ -50,6 +52,9 @@ SIDE_FOLDERS = re.compile(
 # DPMI hosts a game does not load by itself, unlike DOS4GW or CWSDPMI: they must be resident
 # first, so a batch file beside one (PLAY.BAT: "HDPMI32", then the game) is the way to start.
 RESIDENT_HOSTS = re.compile(r"^HDPMI(16|32)?$")
+# Helpers that change folders for a batch file: the batch files beside them go to the folders
+# the game was installed in (a collection's launchers), by paths that only held there.
+FOLDER_CHANGERS = re.compile(r"^(PUSHDIR|POPDIR|GODIR)$")
 
 # A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
 # with the title, and prefer the DOS, CD and better-graphics versions of the same program.

@@ -22,7 +22,7 @@ def files(*names: str, size: int = 100_000) -> list[tuple[str, int]]:
     "decoy",
     ["INSTALL.EXE", "SETUP.EXE", "SETSOUND.EXE", "UNINSTAL.EXE", "DOS4GW.EXE", "CWSDPMI.EXE",
      "UNIVBE.EXE", "README.EXE", "HELPME.EXE", "ORDER.EXE", "CATALOG.EXE", "WAR_EDIT.EXE",
-     "PATCH.EXE", "PKUNZIP.EXE", "IPXSETUP.EXE"],
+     "PATCH.EXE", "PKUNZIP.EXE", "IPXSETUP.EXE", "PUSHDIR.COM"],
 )  # fmt: skip
 def test_a_decoy_never_beats_the_game_even_when_bigger(decoy):
     start = choose_start([("WARLORDS.EXE", 50_000), (decoy, 900_000)], "Warlords")
@@ -197,6 +197,15 @@ def test_a_batch_file_calling_its_namesake_below_gives_way_to_it():
 def test_a_program_copied_into_a_subfolder_is_not_a_wrapper():
     members = [("FURY.EXE", 300_000), ("BACKUP/FURY.EXE", 300_000)]
     assert choose_start(members, "Fury").path == "FURY.EXE"
+
+
+def test_batch_files_beside_folder_changers_give_way_to_the_program():
+    members = [("PQ1_VGA.BAT", 54), ("PQ.BAT", 10), ("SCIDHUV.EXE", 144_836)]
+    title = "Police Quest 1 - In Pursuit of the Death Angel"
+    assert choose_start(members, title).path == "PQ1_VGA.BAT"
+    # PUSHDIR, GODIR and POPDIR serve batch files that go to where a collection installed the game.
+    changers = [("PUSHDIR.COM", 768), ("GODIR.COM", 507), ("POPDIR.COM", 768)]
+    assert choose_start(members + changers, title).path == "SCIDHUV.EXE"
 
 
 def test_a_pif_file_marks_the_program_windows_starts():
