@@ -37,11 +37,11 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # Cyberpunk Thriller" reads as main title plus subtitle too); a batch file beside a resident DPMI
 # host beats any name (nothing else there starts alone); a lone program on top beats a folder level.
 # A .PIF file is how Windows starts a DOS program: the publisher shipped it for the one a player
-# starts, so it counts nearly as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
+# starts, so it counts as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
 # A batch file that changes into the folder the game was installed in gives way to the programs.
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=3.5, wrapper=2.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=4.0, wrapper=2.0,
 )  # fmt: skip
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
