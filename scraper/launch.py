@@ -11,54 +11,20 @@ import math
 import re
 from dataclasses import dataclass
 
+from scraper.launch_names import (
+    DECOY_PATTERNS,
+    FOLDER_CHANGERS,
+    GENERIC,
+    PUBLISHER_LAUNCHERS,
+    RESIDENT_HOSTS,
+    SIDE_FOLDERS,
+    VARIANT,
+    VARIANT_BONUS,
+)
+
 __all__ = ["Start", "choose_start"]
 
 PROGRAMS = {"EXE", "COM", "BAT"}
-
-# Programs that are never the game itself, matched on the name without extension, upper-cased,
-# with everything but letters and digits removed ("RAP-HELP" -> "RAPHELP"). Games ship them beside
-# the real program; picking one shows a set-up screen, an error or a text file instead of the game.
-DECOYS = {
-    # Installers and set-up: they copy or configure the game (sound card, video, controls).
-    "installer": r"INST|SETUP|SETSOUND|SETSND|CONFIG|CFG|UNINST|^SET(BLAST|MAIN|MUSE|VIDEO|TINGS"
-    r"|PATH|D|M)$|^SOUND|^SND|^BOOT(DISK|MKR|ME|ALT)?$|FIXBOOT|DETECT|TEST$|^CHECK|^WHAT$"
-    r"|CDSPEED|^CPUID$|HAVEVESA|^JOY$",
-    # DOS extenders, memory managers, video and sound drivers: loaded by the game, not the game.
-    "driver": r"^(DOS4G|DOS4GW|DOS32A|CWSDPMI|PMODEW?|UNIVBE|UNIVESA|UVCONFIG|HDPMI(32)?|32RTM|RTM"
-    r"|DPMI.*|LOADPATS|ULTRAMID|[A-Z]?MIDPAK|SOUNDRV|X?DIGPLAY|XMIPLAY|MSSW95|N?NANSI|C?T?MOUSE"
-    r"|VESA(FIX)?|TRYVESA|VECTOR|ATISET|MEGAEM|EMUSET|JEMMEX|JEMM386|HIMEM|EMM386|SMARTDRV|MSCDEX"
-    r"|ADLIB[A-Z]?|SBLASTER|SBPRO|SB16|SBCLONE|PAS16|GF166|IBMSND|IBMBAK|PAUDIO|LSIZE|DRV.*"
-    r"|.*DRV|GRAVIS|PAUSE.*|VBE.*)$",
-    # Readers, viewers, catalogues, order forms, intros and end sequences shipped beside the game.
-    "reader": r"^READ|README|HELP|HLP$|^MANUAL|^ORDER|^CATALOG|^DEALERS|^SWCBBS|^INFO|REGCARD"
-    r"|REG$|^REGISTER|VIEW|SMACKPLY|^CDPLAY|INTRO$|^OPENING$|^LOGO$|^END_?GAME$|^CREDITS$"
-    r"|^DEMO$",
-    # Level, map and ship editors.
-    "editor": r"EDIT|^BUILD$|^LEVELED$|ED95$",
-    # Patchers and archivers: they change or unpack files.
-    "patcher": r"PATCH|^PKUNZ|^PKZIP|^UNZIP|^LHA$|^ARJ$|^DEARJ$|^UNARC|^MPSCOPY$|^COPY",
-    # Network and modem front ends, and the Windows versions of a program.
-    "network": r"IPX|^SER(SETUP|DRV)$|^NET|^COMMIT$|^DWANGO$|^KALI|^KCHAT$|^CONNECT$|^WIN"
-    r"|95$|^DOSBOX|^AUTORUN$|^AUTOKILL$",
-}
-DECOY_PATTERNS = {kind: re.compile(pattern) for kind, pattern in DECOYS.items()}
-
-# Names that many collections use to start a game (GO.BAT, PLAY.EXE): possible, but weaker than a
-# program named like the game.
-GENERIC = re.compile(
-    r"^(GO|RUN|PLAY|START|GAME|MAIN|MENU|LAUNCH|LAUNCHER|LOAD|LOADER|BEGIN|RUNGAME|PLAYGAME"
-    r"|STARTUP|RUNME|EXE|MAINPROG)$"
-)
-# The interpreters publishers named instead of the game: Sierra's SIERRA.EXE and SCI*.EXE.
-PUBLISHER_LAUNCHERS = re.compile(r"^(SIERRA|SCI[A-Z0-9]{1,5})$")
-# Folders of drivers, installers and documentation: their programs are not the game.
-SIDE_FOLDERS = re.compile(
-    r"^(DRIVERS?|DRV|SOUNDS?|SETUP|INSTALL|INSTDATA|UTILS?|TOOLS|EXTRAS?|DOCS?|MANUAL|BONUS)$"
-)
-
-# DPMI hosts a game does not load by itself, unlike DOS4GW or CWSDPMI: they must be resident
-# first, so a batch file beside one (PLAY.BAT: "HDPMI32", then the game) is the way to start.
-RESIDENT_HOSTS = re.compile(r"^HDPMI(16|32)?$")
 
 FLOPPY_EXTENSIONS = {"IMG", "IMA", "VFD"}
 CD_EXTENSIONS = {"ISO", "CUE", "BIN"}
@@ -70,24 +36,19 @@ ROMAN = {"II": "2", "III": "3", "IV": "4", "V": "5", "VI": "6", "VII": "7", "VII
 # likeness counts 4 at most, a decoy loses 10. The subtitle is a hint (HECK.BAT for "Hell - A
 # Cyberpunk Thriller" reads as main title plus subtitle too); a batch file beside a resident DPMI
 # host beats any name (nothing else there starts alone); a lone program on top beats a folder level.
+# A .PIF file is how Windows starts a DOS program: the publisher shipped it for the one a player
+# starts, so it counts as much as a name like the game's (TENTACLE.PIF beside DOTT.EXE).
+# A batch file that changes into the folder the game was installed in gives way to the programs.
 W = dict(
     first=0.3, bat_twin=1, bat=-0.3, size=0.3, sierra=1.0, sci=0.75, len=0.06, depth=2,
-    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0,
+    generic=0.5, subtitle=0.5, lettered=2.0, host=5.0, lone_top=3.0, pif=4.0, wrapper=2.0,
 )  # fmt: skip
 # "Main title - subtitle" or "Main title: subtitle": an add-on or episode named in the subtitle
 # ships its own program beside the base game's (HEXENDK.EXE beside HEXEN.EXE for "Hexen -
 # Deathkings of the Dark Citadel"): a name like the whole title but not the main title alone.
-SUBTITLE = re.compile(r" - |: ")
-# A version's suffix ("KQ7DOS", "YSEGA", "SC2VESA") or CD prefix ("CDSHOCK"): compare the rest
-# with the title, and prefer the DOS, CD and better-graphics versions of the same program.
-VARIANT = re.compile(
-    r"^(?:(?P<core>[A-Z0-9]{2,}?)(?P<affix>DOS|CD|VGA|MCGA|SVGA|VESA|EGA|TDY|TANDY|PCJR|JR|CGA)"
-    r"|CD(?P<core2>[A-Z0-9]{3,}))$"
-)
-VARIANT_BONUS = {
-    "DOS": 0.5, "CDPREFIX": 0.5, "CD": 0.0, "VGA": 0.4, "MCGA": 0.4, "SVGA": 0.4, "VESA": 0.4,
-    "EGA": 0.3, "TDY": 0.2, "TANDY": 0.2, "PCJR": 0.2, "JR": 0.2, "CGA": 0.1,
-}  # fmt: skip
+# "Base game + add-on + add-on" names its add-ons after the first "+" (BWING.EXE beside XWING.EXE).
+SUBTITLE = re.compile(r"^(.*?) \+ |^(.*?)(?: - |: )")
+SEPARATOR = re.compile(r"[_-]")  # "BS_FIRE": a series' initials, then the episode
 DISK_NUMBER = re.compile(r"(DIS[KC]|SIDE|CD)?[ _-]*(\d+)( OF \d+)?", re.IGNORECASE)
 
 
@@ -99,7 +60,7 @@ class Start:
     candidates: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: rules map programs to programs
 class _Program:
     path: str
     folder: tuple[str, ...]
@@ -250,18 +211,46 @@ def _is_lettered_variant(stem: str, folder: tuple[str, ...], exts: dict) -> bool
     return False
 
 
+def _wrappers(batch_files: dict[str, list[_Program]]) -> dict[_Program, _Program]:
+    """Batch files with a namesake in a folder below (PHCD.BAT and SCARYDOS/PHCD.BAT), mapped to
+    it: a wrapper that changes into that folder, often by an absolute path that only held where
+    it was installed, so the namesake takes its place."""
+    wrapped = {}
+    for namesakes in batch_files.values():
+        for upper in namesakes:
+            below = [
+                p for p in namesakes if p.folder[: len(upper.folder)] == upper.folder != p.folder
+            ]
+            if below:
+                inner = wrapped[upper] = min(below, key=lambda p: len(p.folder))
+                where = "\\".join(inner.folder[len(upper.folder) :])
+                inner.why = (
+                    f"{upper.name} above only calls the one in {where}, which starts the game."
+                )
+    return wrapped
+
+
 def _rank(
-    programs: list[_Program], forms: list[str], root: tuple[str, ...], main_forms: list[str]
+    programs: list[_Program],
+    forms: list[str],
+    root: tuple[str, ...],
+    main_forms: list[str],
+    pifs: set[str],
 ) -> None:
     """Score every program: the name's likeness to the title counts most, then its folder,
     then how deep it sits; decoys sink, generic names and batch files give way a little."""
     exts: dict[tuple, set[str]] = {}
-    hosted = set()  # folders with a resident DPMI host
+    hosted, changing = set(), set()  # folders with a resident DPMI host, with folder changers
+    batch_files: dict[str, list[_Program]] = {}  # by name
     top, deeper = [], False  # the top folder's programs that are not decoys; any below it?
     for p in programs:
         exts.setdefault((p.folder, p.stem.upper()), set()).add(p.ext)
+        if p.ext == "BAT":
+            batch_files.setdefault(p.name.upper(), []).append(p)
         if RESIDENT_HOSTS.match(p.stem.upper()):
             hosted.add(p.folder)
+        elif FOLDER_CHANGERS.match(p.stem.upper()):
+            changing.add(p.folder)
         p.kind = _decoy_kind(_alnum(p.stem))
         deeper |= len(p.folder) > len(root)
         if len(p.folder) == len(root) and not p.kind:
@@ -269,9 +258,13 @@ def _rank(
     # One program on top and the rest in subfolders: it starts the game from there (UFO.BAT,
     # PLAY.COM running SYS/FIGHT.EXE).
     lone_top = top[0] if len(top) == 1 and deeper else None
+    wrapped = _wrappers(batch_files)
+    place = {inner: len(upper.folder) for upper, inner in wrapped.items()}  # the wrapper's depth
+    while lone_top in wrapped:
+        lone_top = wrapped[lone_top]
     for p in programs:
         stem = _alnum(p.stem)
-        inner = p.folder[len(root) :]
+        inner = p.folder[len(root) : place.get(p, len(p.folder))]
         likeness = _best(stem, forms)
         bare, bonus = stem, 0.0
         variant = VARIANT.match(stem)
@@ -281,6 +274,13 @@ def _rank(
             if core_likeness >= likeness:
                 bare, likeness = core, core_likeness
                 bonus = VARIANT_BONUS[variant["affix"] or "CDPREFIX"]
+        # "BS_FIRE" for "Blake Stone - Planet Strike": the part before a separator names the game.
+        head = SEPARATOR.split(p.stem, 1)[0]
+        if len(head) >= 2 and head != p.stem:
+            head = _alnum(head)
+            head_likeness = _best(head, forms)
+            if head_likeness > likeness:
+                bare, likeness = head, head_likeness
         # HEXENDK: 0.93 like "Hexen - Deathkings of the Dark Citadel", 0.71 like "Hexen" alone.
         if likeness >= 0.75 and likeness - _best(bare, main_forms, 1.0) >= 0.2:
             bonus += W["subtitle"]
@@ -310,11 +310,16 @@ def _rank(
                 score += 0.5  # DOS runs X.COM before X.EXE: the .COM is the loader
         if generic:
             score -= W["generic"]
+        if pifs and p.path.rpartition(".")[0].upper() in pifs:
+            score += W["pif"]
+            p.why = f"{p.name} has a .PIF file: the publisher's shortcut to it in Windows."
         if p is lone_top:
             score += W["lone_top"]
             p.why = p.why or f"{p.name} is the only program on top: it starts those below."
         if p.ext != "BAT" and _is_lettered_variant(p.stem.upper(), p.folder, exts):
             score -= W["lettered"]
+        if p in wrapped or (p.ext == "BAT" and p.folder in changing):
+            score -= W["wrapper"]
         if kind:
             score -= 10
         p.score, p.kind = score, kind
@@ -323,7 +328,7 @@ def _rank(
 def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
     """The program that starts the game, the DOS lines that run it, and why."""
     members = [(path.replace("\\", "/").strip("/"), size) for path, size in members]
-    programs, images = [], []
+    programs, images, pifs = [], [], set()
     for path, size in members:
         ext = path.rpartition(".")[2].upper()  # most members are data: split only the rest
         if ext in PROGRAMS:
@@ -331,11 +336,14 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
             programs.append(_Program(path, folder, name, stem, ext, size))
         elif ext in FLOPPY_EXTENSIONS or ext in CD_EXTENSIONS:
             images.append((path, size))
+        elif ext == "PIF":
+            pifs.add(path.rpartition(".")[0].upper())
     floppies, cds = _images(images)
     mounts = _mounts(floppies, cds)
     root = _common_folder([path for path, _ in members])
-    main_title, *subtitle = SUBTITLE.split(title, maxsplit=1)
-    _rank(programs, _title_forms(title), root, _title_forms(main_title) if subtitle else [])
+    subtitle = SUBTITLE.match(title)
+    main_forms = _title_forms(subtitle[1] or subtitle[2]) if subtitle else []
+    _rank(programs, _title_forms(title), root, main_forms, pifs)
     programs.sort(key=lambda p: -p.score)
     candidates = tuple(p.path for p in programs)
     best = programs[0] if programs else None
@@ -344,10 +352,10 @@ def choose_start(members: list[tuple[str, int]], title: str = "") -> Start:
         lines.append(_dos([best.name]))
         if best.kind == "installer":
             reason = f"The only program is an installer ({best.name}): install the game first."
-        elif _best(_alnum(best.stem), _title_forms(title)) >= 0.75:
-            reason = f"{best.name} is named like the game."
         elif best.why:
             reason = best.why
+        elif _best(_alnum(best.stem), _title_forms(title)) >= 0.75:
+            reason = f"{best.name} is named like the game."
         elif best.folder and _alnum(best.stem) == _alnum(best.folder[-1]):
             reason = f"{best.name} is named like its folder."
         elif len([p for p in programs if not p.kind]) == 1:

@@ -22,7 +22,7 @@ def files(*names: str, size: int = 100_000) -> list[tuple[str, int]]:
     "decoy",
     ["INSTALL.EXE", "SETUP.EXE", "SETSOUND.EXE", "UNINSTAL.EXE", "DOS4GW.EXE", "CWSDPMI.EXE",
      "UNIVBE.EXE", "README.EXE", "HELPME.EXE", "ORDER.EXE", "CATALOG.EXE", "WAR_EDIT.EXE",
-     "PATCH.EXE", "PKUNZIP.EXE", "IPXSETUP.EXE"],
+     "PATCH.EXE", "PKUNZIP.EXE", "IPXSETUP.EXE", "PUSHDIR.COM"],
 )  # fmt: skip
 def test_a_decoy_never_beats_the_game_even_when_bigger(decoy):
     start = choose_start([("WARLORDS.EXE", 50_000), (decoy, 900_000)], "Warlords")
@@ -56,6 +56,22 @@ def test_an_add_on_named_in_the_subtitle_beats_the_base_game_beside_it():
     assert choose_start(members, "Hexen - Deathkings of the Dark Citadel").path == "HEXENDK.EXE"
     members = [("RR.EXE", 1_172_333), ("ROUTE66.EXE", 10_272)]
     assert choose_start(members, "Redneck Rampage: Route 66").path == "ROUTE66.EXE"
+
+
+def test_an_add_on_named_after_a_plus_beats_the_base_game_beside_it():
+    members = [("XWING.COM", 7_643), ("XWING.EXE", 270_751), ("BWING.EXE", 275_053)]
+    title = "Star Wars - X-Wing + Imperial Pursuit + B-Wing"
+    assert choose_start(members, title).path == "BWING.EXE"
+    # The base game is all before the "+": "X-Wing" is not an add-on of "Star Wars".
+    assert choose_start(members, "Star Wars - X-Wing + Imperial Pursuit").path == "XWING.COM"
+
+
+def test_the_part_before_a_separator_names_the_game():
+    members = [("PLANET.BAT", 102), ("BS_FIRE.EXE", 144_374), ("JAMERR.EXE", 22_069)]
+    assert choose_start(members, "Blake Stone - Planet Strike").path == "BS_FIRE.EXE"
+    # Without the separator the same letters are a poor abbreviation of the title.
+    members = [("PLANET.BAT", 102), ("BSFIRE.EXE", 144_374), ("JAMERR.EXE", 22_069)]
+    assert choose_start(members, "Blake Stone - Planet Strike").path == "PLANET.BAT"
 
 
 def test_without_a_program_for_the_subtitle_the_main_titles_program_wins():
@@ -162,6 +178,47 @@ def test_a_batch_file_beside_a_resident_dpmi_host_is_the_launcher():
     # CWSDPMI is loaded by the program itself: no batch file needed.
     members = [("FUEL.EXE", 197_120), ("CWSDPMI.EXE", 21_325), ("PLAY.BAT", 23)]
     assert choose_start(members, "RetroFuel").path == "FUEL.EXE"
+
+
+def test_a_batch_file_calling_its_namesake_below_gives_way_to_it():
+    members = [
+        ("Phantasmagoria (Disc 1).chd", 600_000_000), ("SIERRA/PHCD.BAT", 169),
+        ("SIERRA/SCARYDOS/PHCD.BAT", 147), ("SIERRA/SCARYDOS/SIERRA.EXE", 942_697),
+    ]  # fmt: skip
+    start = choose_start(members, "Phantasmagoria")
+    assert start.path == "SIERRA/SCARYDOS/PHCD.BAT"
+    assert start.command == ("cd SIERRA\\SCARYDOS", "PHCD.BAT")
+    assert start.reason == "PHCD.BAT above only calls the one in SCARYDOS, which starts the game."
+    # As the only program on top, the wrapper hands its place to the namesake too.
+    members = [("RUN.BAT", 40), ("BIN/RUN.BAT", 30), ("BIN/ENGINE.EXE", 300_000)]
+    assert choose_start(members, "Fury").path == "BIN/RUN.BAT"
+
+
+def test_a_program_copied_into_a_subfolder_is_not_a_wrapper():
+    members = [("FURY.EXE", 300_000), ("BACKUP/FURY.EXE", 300_000)]
+    assert choose_start(members, "Fury").path == "FURY.EXE"
+
+
+def test_batch_files_beside_folder_changers_give_way_to_the_program():
+    members = [("PQ1_VGA.BAT", 54), ("PQ.BAT", 10), ("SCIDHUV.EXE", 144_836)]
+    title = "Police Quest 1 - In Pursuit of the Death Angel"
+    assert choose_start(members, title).path == "PQ1_VGA.BAT"
+    # PUSHDIR, GODIR and POPDIR serve batch files that go to where a collection installed the game.
+    changers = [("PUSHDIR.COM", 768), ("GODIR.COM", 507), ("POPDIR.COM", 768)]
+    assert choose_start(members + changers, title).path == "SCIDHUV.EXE"
+
+
+def test_a_pif_file_marks_the_program_windows_starts():
+    members = [("DOTT.BAT", 13), ("DOTT.EXE", 40_279), ("TENTACLE.EXE", 148_149)]
+    assert choose_start(members, "Day of the Tentacle").path == "DOTT.BAT"
+    start = choose_start([*members, ("TENTACLE.PIF", 545)], "Day of the Tentacle")
+    assert start.path == "TENTACLE.EXE"
+    assert (
+        start.reason == "TENTACLE.EXE has a .PIF file: the publisher's shortcut to it in Windows."
+    )
+    # A set-up program's .PIF does not make it the game.
+    members = [("WAR2.EXE", 2_000_000), ("SETUP.EXE", 120_000), ("SETUP.PIF", 545)]
+    assert choose_start(members, "Warcraft II").path == "WAR2.EXE"
 
 
 def test_a_com_file_beats_its_exe_twin_as_dos_does():
