@@ -16,7 +16,6 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -367,11 +366,7 @@ class Scanner:
         return self._game_ids
 
     def _prepare(self, chunk: list[FoundFile]) -> list[tuple]:
-        """Parse a batch into (group, game title fields, Rom row without its game id).
-
-        Pure Python with no database access, so it runs in a worker thread while the main
-        thread writes the previous batch (SQLite releases the GIL while it writes).
-        """
+        """Parse a batch into (group, game title fields, Rom row without its game id)."""
         rows = []
         for found in chunk:
             p = parse_path(found.path, self.roots)
@@ -382,25 +377,18 @@ class Scanner:
         return rows
 
     def _write_new(self, new: list[FoundFile]) -> None:
+        # One thread: parsing in a second one while SQLite writes gained nothing, as each of the
+        # writer's calls into SQLite then waited for the GIL to come back.
         if not new:
             return
         games = self._games_by_key()
-        chunks = list(_chunks(new, self.batch_size))
         done = 0
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            upcoming = pool.submit(self._prepare, chunks[0])
-            for index, chunk in enumerate(chunks):
-                if self.stopped:
-                    break
-                prepared = upcoming.result()
-                # Listed while the prepare thread is idle: with it running, each read here
-                # hands it the GIL and waits to get it back.
-                listings = [self._listing(found.path, found.size) for found in chunk]
-                if index + 1 < len(chunks):
-                    upcoming = pool.submit(self._prepare, chunks[index + 1])
-                self._write_batch(prepared, listings, games)
-                done += len(chunk)
-                self._on_progress("write", done, len(new))
+        for chunk in self._batches(new):
+            prepared = self._prepare(chunk)
+            listings = [self._listing(found.path, found.size) for found in chunk]
+            self._write_batch(prepared, listings, games)
+            done += len(chunk)
+            self._on_progress("write", done, len(new))
 
     def _write_batch(self, prepared: list[tuple], listings: list[tuple], games: dict) -> None:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
