@@ -7,7 +7,7 @@ JSON and datetime columns it gives are prepared per row. Works on SQLite and Pos
 both return inserted ids in VALUES order (as Django's own bulk_create relies on).
 """
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 # SQLite allows 32,766 parameters a statement, PostgreSQL 65,535.
@@ -17,6 +17,9 @@ MAX_PARAMS = 30_000
 def insert_rows(model, columns: list[str], rows: list[tuple], *, return_ids=False) -> list[int]:
     """INSERT rows (tuples in the order of columns) into model's table; the other concrete
     fields get their defaults. Returns the new primary keys when return_ids is true."""
+    # The connection itself, not django.db.connection: that proxy looks it up again on every
+    # attribute access, twice for each JSON value prepared below.
+    connection = connections[DEFAULT_DB_ALIAS]
     fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
     now = timezone.now()
     constant = {}
