@@ -144,7 +144,8 @@ class Game(models.Model):
 
     title = models.CharField(max_length=255)
     sort_title = models.CharField(max_length=255, editable=False)
-    slug = models.SlugField(max_length=255, blank=True)
+    # Not indexed: a game is found by its pk, the slug only makes its URL readable.
+    slug = models.SlugField(max_length=255, blank=True, db_index=False)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     # The parsed filename's normalized title: files with the same key and year form one game.
     match_key = models.CharField(max_length=255, blank=True)
