@@ -14,4 +14,8 @@ class Migration(migrations.Migration):
             name="slug",
             field=models.SlugField(blank=True, db_index=False, max_length=255),
         ),
+        migrations.RemoveIndex(
+            model_name="game",
+            name="game_key_year_idx",
+        ),
     ]
