@@ -1,13 +1,15 @@
 """Scanner benchmark: first scan and no-change rescan of a generated tree, on SQLite.
 
-    python bench/scan.py [--files 100000] [--keep DIR]
+    python bench/scan.py [--files 100000] [--keep DIR] [--database-url URL]
 
 Every .zip and .dosz in the tree (most of it) is a real small archive, with programs, data files
 and a subfolder, so the first scan lists their members as it would a real library's.
 
 Prints files a second for the first scan (budget >= 10,000), the rescan time against the bare
 os.scandir + stat walk of the same tree measured in the same run (budget <= 2x), and the peak
-resident memory (budget < 300 MB). Exits 1 when a budget is missed.
+resident memory (budget < 300 MB). Exits 1 when a budget is missed. With --database-url (a
+PostgreSQL database of its own: every table is emptied) it prints the same figures there, without
+a verdict: the budgets are SQLite's.
 """
 
 import argparse
@@ -87,11 +89,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--keep", help="use (and keep) this folder for the tree and database")
+    parser.add_argument("--database-url", help="this database (emptied) instead of SQLite")
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="romvault-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    setup_django(work)
+    setup_django(work, **({"DATABASE_URL": args.database_url} if args.database_url else {}))
     from django.core.management import call_command
 
     from scraper.scan import Scanner
@@ -106,6 +109,8 @@ def main() -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         call_command("migrate", verbosity=0)
+        if args.database_url:
+            call_command("flush", interactive=False, verbosity=0)
 
         bare_walk(str(tree))  # warm the page cache, as a real rescan would find it
         first = Scanner([tree]).run()
@@ -136,6 +141,9 @@ def main() -> int:
         "  budget <= 2x"
     )
     print(f"peak memory: {peak_mb:.0f} MB (max RSS)  budget < 300 MB")
+    if args.database_url:
+        print("no verdict: the budgets are SQLite's")
+        return 0
     ok = rate >= 10_000 and ratio <= 2 and peak_mb < 300
     print("OK" if ok else "OVER BUDGET")
     return 0 if ok else 1

@@ -156,9 +156,12 @@ class Game(models.Model):
 
     title = models.CharField(max_length=255)
     sort_title = models.CharField(max_length=255, editable=False)
-    slug = models.SlugField(max_length=255, blank=True)
+    # Not indexed: a game is found by its pk, the slug only makes its URL readable.
+    slug = models.SlugField(max_length=255, blank=True, db_index=False)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     # The parsed filename's normalized title: files with the same key and year form one game.
+    # Not indexed: the scanner reads every game's key and year once per scan, no query looks
+    # one up, and an index on it cost every batch of new games a rewrite of its pages.
     match_key = models.CharField(max_length=255, blank=True)
 
     igdb_id = models.PositiveIntegerField(null=True, blank=True)
@@ -232,8 +235,6 @@ class Game(models.Model):
             ),
         ]
         indexes = [
-            # The scanner's lookup of the game a parsed file belongs to.
-            models.Index(fields=["match_key", "year"], name="game_key_year_idx"),
             # Catalogue ordering by title (the default) and by year.
             models.Index(fields=["sort_title", "year"], name="game_sort_title_idx"),
             models.Index(fields=["year", "sort_title"], name="game_year_idx"),

@@ -16,10 +16,8 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -92,13 +90,13 @@ def parse_extensions(text: str) -> frozenset[str]:
     return frozenset(e.strip().lower().lstrip(".") for e in text.split(",")) - {""}
 
 
-class FoundFile(NamedTuple):
-    path: str
-    size: int
-    mtime_ns: int
+# (path, size, mtime_ns), as the walk yields it. A plain tuple: the garbage collector stops
+# tracking a tuple of strings and numbers, but keeps re-scanning every NamedTuple instance, and a
+# first scan holds one for each new file.
+FoundFile = tuple[str, int, int]
 
 
-def walk(roots, extensions, on_error: ErrorHandler, failed_dirs: list) -> Iterator[tuple]:
+def walk(roots, extensions, on_error: ErrorHandler, failed_dirs: list) -> Iterator[FoundFile]:
     """(path, size, mtime_ns) of every regular file under the roots with one of the extensions;
     errors go to on_error. Plain tuples: a rescan yields every file and must stay near the speed
     of a bare os.scandir walk.
@@ -228,20 +226,19 @@ class Scanner:
         new, changed, reappeared = [], [], []
         seen = 0
         # What is left in `known` after the walk was not found on disk.
-        for path, size, mtime_ns in walk(
-            self.roots, self.extensions, self.error, report.failed_dirs
-        ):
+        for found in walk(self.roots, self.extensions, self.error, report.failed_dirs):
             seen += 1
             if not seen % 1000:
                 if self.stopped:
                     break
                 if not seen % 5000:
                     self._on_progress("walk", seen, None)
+            path, size, mtime_ns = found
             row = known.pop(path, None)
             if row is None:
-                new.append(FoundFile(path, size, mtime_ns))
+                new.append(found)
             elif row[1] != size or row[2] != mtime_ns:
-                changed.append((row[0], FoundFile(path, size, mtime_ns)))
+                changed.append((row[0], found))
             elif row[3]:
                 reappeared.append(row[0])
         report.seen = seen
@@ -255,8 +252,9 @@ class Scanner:
         vanished = self._vanished(known)
         if new and connection.vendor == "sqlite":
             self._tune_sqlite_for_bulk_writes()
-        # Sorted, so the first file of a group (which names its game) is the same on every run.
-        new.sort(key=lambda found: found.path)
+        # Sorted by path, so the first file of a group (which names its game) is the same on every
+        # run.
+        new.sort()
         new = self._relink_renamed(new, vanished)
         self._write_new(new)
         self._write_changed(changed)
@@ -336,10 +334,11 @@ class Scanner:
 
         remaining, moves, taken = [], [], set()
         for found in new:
-            pks = by_stamp.get((found.size, found.mtime_ns), [])
-            if len(pks) != 1 and found.size in hashed_sizes:
-                digests = self._hashes([found.path]).get(found.path, NO_HASHES)
-                pks = by_hash.get((found.size, digests["sha1"]), [])
+            path, size, mtime_ns = found
+            pks = by_stamp.get((size, mtime_ns), [])
+            if len(pks) != 1 and size in hashed_sizes:
+                digests = self._hashes([path]).get(path, NO_HASHES)
+                pks = by_hash.get((size, digests["sha1"]), [])
             if len(pks) == 1 and pks[0] not in taken:
                 taken.add(pks[0])
                 moves.append((pks[0], found))
@@ -348,9 +347,9 @@ class Scanner:
         vanished[:] = [row for row in vanished if row[0] not in taken]
         for chunk in self._batches(moves):
             roms = Rom.objects.in_bulk([pk for pk, _ in chunk])
-            for pk, found in chunk:
+            for pk, (path, _, mtime_ns) in chunk:
                 rom = roms[pk]
-                rom.path, rom.mtime_ns, rom.missing_since = found.path, found.mtime_ns, None
+                rom.path, rom.mtime_ns, rom.missing_since = path, mtime_ns, None
             with transaction.atomic():
                 Rom.objects.bulk_update(roms.values(), ["path", "mtime_ns", "missing_since"])
             self.report.renamed += len(chunk)
@@ -367,40 +366,29 @@ class Scanner:
         return self._game_ids
 
     def _prepare(self, chunk: list[FoundFile]) -> list[tuple]:
-        """Parse a batch into (group, game title fields, Rom row without its game id).
-
-        Pure Python with no database access, so it runs in a worker thread while the main
-        thread writes the previous batch (SQLite releases the GIL while it writes).
-        """
+        """Parse a batch into (group, game title fields, Rom row without its game id)."""
         rows = []
-        for found in chunk:
-            p = parse_path(found.path, self.roots)
+        for path, size, mtime_ns in chunk:
+            p = parse_path(path, self.roots)
             group = (p.key[:255], p.year)
             title = Game.title_fields(p.title)
-            rom = (found.path, found.size, found.mtime_ns, title[0], p.year, p.as_tags())
+            rom = (path, size, mtime_ns, title[0], p.year, p.as_tags())
             rows.append((group, title, rom))
         return rows
 
     def _write_new(self, new: list[FoundFile]) -> None:
+        # One thread: parsing in a second one while SQLite writes gained nothing, as each of the
+        # writer's calls into SQLite then waited for the GIL to come back.
         if not new:
             return
         games = self._games_by_key()
-        chunks = list(_chunks(new, self.batch_size))
         done = 0
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            upcoming = pool.submit(self._prepare, chunks[0])
-            for index, chunk in enumerate(chunks):
-                if self.stopped:
-                    break
-                prepared = upcoming.result()
-                # Listed while the prepare thread is idle: with it running, each read here
-                # hands it the GIL and waits to get it back.
-                listings = [self._listing(found.path, found.size) for found in chunk]
-                if index + 1 < len(chunks):
-                    upcoming = pool.submit(self._prepare, chunks[index + 1])
-                self._write_batch(prepared, listings, games)
-                done += len(chunk)
-                self._on_progress("write", done, len(new))
+        for chunk in self._batches(new):
+            prepared = self._prepare(chunk)
+            listings = [self._listing(path, size) for path, size, _ in chunk]
+            self._write_batch(prepared, listings, games)
+            done += len(chunk)
+            self._on_progress("write", done, len(new))
 
     def _write_batch(self, prepared: list[tuple], listings: list[tuple], games: dict) -> None:
         hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
@@ -446,20 +434,20 @@ class Scanner:
         now = timezone.now()
         for chunk in self._batches(changed):
             roms = Rom.objects.in_bulk([pk for pk, _ in chunk])
-            rehash = [f.path for pk, f in chunk if self.hash_files or roms[pk].sha1]
+            rehash = [found[0] for pk, found in chunk if self.hash_files or roms[pk].sha1]
             hashes = self._hashes(rehash)
             if self.stopped:  # while hashing: the batch is left for the next run
                 return
             listings = {}
-            for pk, found in chunk:
+            for pk, (path, size, mtime_ns) in chunk:
                 rom = roms[pk]
-                parsed = parse_path(found.path, self.roots)
-                rom.size, rom.mtime_ns, rom.missing_since = found.size, found.mtime_ns, None
+                parsed = parse_path(path, self.roots)
+                rom.size, rom.mtime_ns, rom.missing_since = size, mtime_ns, None
                 rom.parsed_title, rom.parsed_year = parsed.title[:255], parsed.year
                 rom.tags, rom.updated_at = parsed.as_tags(), now
-                listings[found.path] = self._listing(found.path, found.size)
-                rom.members, rom.file_count, rom.listing_error = listings[found.path]
-                for name, value in hashes.get(found.path, {}).items():
+                listings[path] = self._listing(path, size)
+                rom.members, rom.file_count, rom.listing_error = listings[path]
+                for name, value in hashes.get(path, {}).items():
                     setattr(rom, name, value)
             with transaction.atomic():
                 Rom.objects.bulk_update(roms.values(), CHANGED_FIELDS)
@@ -468,7 +456,7 @@ class Scanner:
 
     def _list_unlisted(self, unseen: dict, changed: list[tuple[int, FoundFile]]) -> None:
         """List the present, unchanged archives indexed before the scan listed archives."""
-        relisted = {found.path for _, found in changed}
+        relisted = {path for _, (path, _, _) in changed}
         todo = [
             (pk, path)
             for path, pk in self._unlisted.items()
