@@ -58,12 +58,21 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # Rebuild the committed CSS and vendored Alpine.js, its CSP build: no eval, so the Content
-# Security Policy can forbid it (needs Node.js; users of the app do not).
+# Security Policy can forbid it (needs Node.js; users of the app do not). Also vendors js-dos,
+# the player page's emulator: its page script and style, and of its emulators only what the
+# dosbox backend loads (wlibzip serves js-dos's bundle and config code paths), no DOSBox-X.
+# static/vendor/js-dos/LICENSE.txt, the GPL-2.0 they are under, is committed beside them.
+JSDOS := node_modules/js-dos/dist
 css:
 	npm ci
 	npx @tailwindcss/cli -i static/src/app.css -o static/css/app.css --minify
 	mkdir -p static/js
 	cp node_modules/@alpinejs/csp/dist/cdn.min.js static/js/alpine.min.js
+	rm -rf static/vendor/js-dos/emulators
+	mkdir -p static/vendor/js-dos/emulators
+	install -m 644 $(JSDOS)/js-dos.js $(JSDOS)/js-dos.css static/vendor/js-dos/
+	install -m 644 $(addprefix $(JSDOS)/emulators/,emulators.js wdosbox.js wdosbox.wasm wlibzip.js wlibzip.wasm) \
+	  static/vendor/js-dos/emulators/
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
