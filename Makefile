@@ -32,14 +32,15 @@ serve: install
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
+# The player's tests also assemble small DOS programs with nasm.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v nasm > /dev/null; then \
 	  if [ "$$(id -u)" -eq 0 ]; then \
-	    echo "Installing Chromium for the browser tests"; \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    echo "Installing Chromium and nasm for the browser tests"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium nasm; \
 	  else \
-	    echo "The browser tests need /usr/bin/chromium. Install it as root with:" >&2; \
-	    echo "  apt-get update && apt-get install -y chromium" >&2; \
+	    echo "The browser tests need /usr/bin/chromium and nasm. Install them as root with:" >&2; \
+	    echo "  apt-get update && apt-get install -y chromium nasm" >&2; \
 	    echo "or skip them with: $(VENV)/bin/pytest -m 'not browser'" >&2; \
 	    exit 1; \
 	  fi; \
