@@ -32,14 +32,15 @@ serve: install
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
+# The player's tests also assemble small DOS programs with nasm.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v nasm > /dev/null; then \
 	  if [ "$$(id -u)" -eq 0 ]; then \
-	    echo "Installing Chromium for the browser tests"; \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    echo "Installing Chromium and nasm for the browser tests"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium nasm; \
 	  else \
-	    echo "The browser tests need /usr/bin/chromium. Install it as root with:" >&2; \
-	    echo "  apt-get update && apt-get install -y chromium" >&2; \
+	    echo "The browser tests need /usr/bin/chromium and nasm. Install them as root with:" >&2; \
+	    echo "  apt-get update && apt-get install -y chromium nasm" >&2; \
 	    echo "or skip them with: $(VENV)/bin/pytest -m 'not browser'" >&2; \
 	    exit 1; \
 	  fi; \
@@ -58,12 +59,21 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # Rebuild the committed CSS and vendored Alpine.js, its CSP build: no eval, so the Content
-# Security Policy can forbid it (needs Node.js; users of the app do not).
+# Security Policy can forbid it (needs Node.js; users of the app do not). Also vendors js-dos,
+# the player page's emulator: its page script and style, and of its emulators only what the
+# dosbox backend loads (wlibzip serves js-dos's bundle and config code paths), no DOSBox-X.
+# static/vendor/js-dos/LICENSE.txt, the GPL-2.0 they are under, is committed beside them.
+JSDOS := node_modules/js-dos/dist
 css:
 	npm ci
 	npx @tailwindcss/cli -i static/src/app.css -o static/css/app.css --minify
 	mkdir -p static/js
 	cp node_modules/@alpinejs/csp/dist/cdn.min.js static/js/alpine.min.js
+	rm -rf static/vendor/js-dos/emulators
+	mkdir -p static/vendor/js-dos/emulators
+	install -m 644 $(JSDOS)/js-dos.js $(JSDOS)/js-dos.css static/vendor/js-dos/
+	install -m 644 $(addprefix $(JSDOS)/emulators/,emulators.js wdosbox.js wdosbox.wasm wlibzip.js wlibzip.wasm) \
+	  static/vendor/js-dos/emulators/
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -14,10 +14,21 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
     from it is still an error.
     """
 
+    # js-dos names files it does not ship (source maps, an old loader image), which would stop
+    # collectstatic, and loads its emulators by their plain names from its `pathPrefix`: its
+    # files keep their references as written. They are still hashed and kept under their plain
+    # names (which whitenoise serves with a short cache life and revalidation).
+    verbatim = ("vendor/js-dos/",)
+
     def stored_name(self, name):
         if not self.hashed_files:
             return name
         return super().stored_name(name)
+
+    def url_converter(self, name, hashed_files, template=None):
+        if name.replace("\\", "/").startswith(self.verbatim):
+            return lambda match: match["matched"]
+        return super().url_converter(name, hashed_files, template)
 
 
 class ProjectFinder(FileSystemFinder):

@@ -1,7 +1,9 @@
 """Production settings, each in a fresh interpreter: the environment decides them at import."""
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -145,6 +147,44 @@ def test_collectstatic_writes_hashed_compressed_files_that_pages_link_to(tmp_pat
     assert hashed.is_file()
     assert hashed.with_name(hashed.name + ".gz").is_file()
     assert (tmp_path / "static" / "staticfiles.json").is_file()
+
+
+SERVE_JS_DOS = """
+import django, gzip, hashlib, json
+django.setup()
+from django.core.management import call_command
+from django.templatetags.static import static
+from django.test import Client
+call_command("collectstatic", interactive=False, verbosity=0)
+client = Client(HTTP_HOST="games.example.org")
+seen = {}
+for url in (static("vendor/js-dos/js-dos.js"), "/static/vendor/js-dos/emulators/wdosbox.wasm"):
+    response = client.get(url, secure=True, HTTP_ACCEPT_ENCODING="gzip")
+    body = b"".join(response.streaming_content)
+    if response.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    seen[url] = [response.status_code, response["Content-Type"], response.get("Content-Encoding"),
+                 hashlib.sha256(body).hexdigest()]
+print(json.dumps(seen))
+"""
+
+
+def test_js_dos_is_served_unchanged_its_webassembly_compressed_and_typed(tmp_path):
+    """collectstatic leaves js-dos's files as they are (it names files it does not ship, and
+    loads its emulators by their plain names), and whitenoise serves WebAssembly as such, which
+    browsers require to compile it as it arrives."""
+    result = run_python(tmp_path, SERVE_JS_DOS, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    vendor = config.BASE_DIR / "static/vendor/js-dos"
+
+    def digest(path):
+        return hashlib.sha256((vendor / path).read_bytes()).hexdigest()
+
+    (script_url, script), (_, wasm) = seen.items()
+    assert re.fullmatch(r"/static/vendor/js-dos/js-dos\.[0-9a-f]{12}\.js", script_url)
+    assert script == [200, 'text/javascript; charset="utf-8"', "gzip", digest("js-dos.js")]
+    assert wasm == [200, "application/wasm", "gzip", digest("emulators/wdosbox.wasm")]
 
 
 LOG = (

@@ -13,7 +13,7 @@ from romvault import config
 
 ROOT = config.BASE_DIR
 NOTICES = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
-OURS = {"static/js/app.js", "static/css/admin.css"}
+OURS = {"static/js/app.js", "static/js/player.js", "static/css/admin.css"}
 
 
 def row(name):
@@ -38,6 +38,15 @@ def test_the_notices_give_the_versions_shipped():
     tailwind = packages["node_modules/tailwindcss"]["version"]
     assert tailwind in row("app.css")
     assert f"tailwindcss v{tailwind} " in (ROOT / "static/css/app.css").read_text()[:100]
+
+    js_dos = packages["node_modules/js-dos"]["version"]
+    assert f"| {js_dos} |" in row("js-dos.js") and f"tag `v{js_dos}`" in row("js-dos.js")
+    assert f'getVersion:()=>["{js_dos}"' in (ROOT / "static/vendor/js-dos/js-dos.js").read_text()
+    emulators = (ROOT / "static/vendor/js-dos/emulators/emulators.js").read_text()
+    version = re.search(r'version:"([\d.]+) \(', emulators)[1]
+    assert f"| emulators {version} |" in row("wdosbox.wasm")
+    assert f"tag `v{version}`" in row("wdosbox.wasm")
+    assert "Version 2, June 1991" in (ROOT / "static/vendor/js-dos/LICENSE.txt").read_text()[:200]
 
     htmx = Path(django_htmx.__file__).parent / "static/django_htmx/htmx-2.min.js"
     version = re.search(r'version:"([\d.]+)"', htmx.read_text())[1]
