@@ -98,7 +98,7 @@ def write_config_values(path: Path, updates: dict[str, str], remove=()) -> None:
             out.append(f"{key}={pending.pop(key)}")
         # else: a later duplicate of a key set or removed here; the last one would win
     out += [f"{key}={value}" for key, value in pending.items()]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # README, "Files at rest"
     # A private temporary file renamed over the old one: never a half-written file of secrets.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
