@@ -4,12 +4,12 @@
 # README, "Docker", has the commands; docker-compose.yml adds PostgreSQL.
 
 # Build stage: the runtime requirements (no test or lint tools) in a venv copied below.
-FROM python:3.12.8-slim-bookworm AS build
+FROM python:3.12.13-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.txt /tmp/requirements.txt
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 
-FROM python:3.12.8-slim-bookworm
+FROM python:3.12.13-slim-bookworm
 RUN groupadd --gid 1000 romvault \
     && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin romvault
 COPY --from=build /venv /venv
