@@ -4,12 +4,12 @@
 # README, "Docker", has the commands; docker-compose.yml adds PostgreSQL.
 
 # Build stage: the runtime requirements (no test or lint tools) in a venv copied below.
-FROM python:3.12.8-slim-bookworm AS build
+FROM python:3.12.13-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.txt /tmp/requirements.txt
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
 
-FROM python:3.12.8-slim-bookworm
+FROM python:3.12.13-slim-bookworm
 RUN groupadd --gid 1000 romvault \
     && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin romvault
 COPY --from=build /venv /venv
@@ -26,11 +26,13 @@ ENV PATH="/venv/bin:$PATH" \
     ROM_DIRS=/roms \
     STATIC_ROOT=/app/staticfiles \
     BIND=0.0.0.0:8000
-# Hashed, compressed static files, built once here. The settings need a SECRET_KEY to load: a
-# throwaway one for this step only (the real one is made at first start, on the data volume).
+# Hashed, compressed static files, built once here and readable by the app user. The settings
+# need a SECRET_KEY to load: a throwaway one for this step only (the real one is made at first
+# start, on the data volume). The data folder is the app user's alone (0700): a new named
+# volume takes this mode and owner.
 RUN SECRET_KEY=collectstatic-only-not-used-at-run-time \
     python manage.py collectstatic --noinput --verbosity 0 \
-    && rm -rf /data && mkdir -p /data /roms && chown 1000:1000 /data
+    && rm -rf /data && install -d -m 0700 -o 1000 -g 1000 /data && mkdir -p /roms
 USER 1000:1000
 # /roms is no VOLUME: an unmounted one would be an empty writable volume; bind-mount yours :ro.
 VOLUME ["/data"]

@@ -7,6 +7,7 @@ SECRET_KEY when DEBUG is off).
 
 import argparse
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -50,6 +51,27 @@ def database_from_url(url: str) -> dict:
             "sqlite:////srv/romvault/romvault.sqlite3 or postgres://user:pass@host:5432/romvault."
         )
     return database
+
+
+_SCHEME_AND_USER = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*:/+)(?P<user>[^:/@]*)")
+_PASSWORD_PARAMETER = re.compile(r"([?&][^=&]*password=)[^&#]*", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown: postgres://user:***@host/db. Also a malformed one, which may
+    still hold a password: then all that precedes the last @ is hidden."""
+    url = _PASSWORD_PARAMETER.sub(r"\1***", url)  # libpq also takes ?password=
+    head, at, host = url.rpartition("@")
+    if not at:
+        return url
+    match = _SCHEME_AND_USER.match(head)
+    if match is None:
+        return f"***@{host}"
+    after_user = head[match.end() : match.end() + 1]
+    if after_user == ":":
+        return f"{match['scheme']}{match['user']}:***@{host}"
+    # A user without a password, or an @ in a SQLite file's path.
+    return url
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
@@ -98,7 +120,7 @@ def write_config_values(path: Path, updates: dict[str, str], remove=()) -> None:
             out.append(f"{key}={pending.pop(key)}")
         # else: a later duplicate of a key set or removed here; the last one would win
     out += [f"{key}={value}" for key, value in pending.items()]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # README, "Files at rest"
     # A private temporary file renamed over the old one: never a half-written file of secrets.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -190,9 +190,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-    db_name = DATABASES["default"]["NAME"]
-    if db_name and db_name != ":memory:":
-        Path(db_name).parent.mkdir(parents=True, exist_ok=True)
+    # Its folder and the file itself are created private at start-up (romvault/datadir.py).
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -225,7 +223,12 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Cached images, in the private data folder (romvault/datadir.py). Django's own default
+    # would chmod each file 0644; static files keep it: a web server may serve them.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {"BACKEND": "romvault.staticfiles.StaticFilesStorage"},
 }
 

@@ -168,7 +168,9 @@ class Setup:
             shown = HIDDEN if current else "not set"
             return self.ask_secret(f"IGDB (Twitch) client secret [{shown}]: ").strip()
         data_dir = self.options.data_dir or config.default_data_dir()
-        shown = current or f"SQLite in {data_dir / 'romvault.sqlite3'}"
+        shown = f"SQLite in {data_dir / 'romvault.sqlite3'}"
+        if current:
+            shown = config.redact_url(current)  # Enter keeps the real one, password included
         return self.ask(f"Database URL [{shown}]: ").strip()
 
     def _check_credentials(self):

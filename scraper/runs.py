@@ -28,6 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from romvault import datadir
 from scraper.models import ScrapeLock, ScrapeRun, this_process
 
 # Logs of scrapes started from the admin kept in DATA_DIR/logs, newest first.
@@ -200,14 +201,14 @@ def start_in_background(user=None) -> Started | ScrapeLock:
         return held
     try:
         logs = Path(settings.DATA_DIR) / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(mode=datadir.FOLDER_MODE, parents=True, exist_ok=True)
         prune_logs(logs, KEEP_LOGS - 1)
         log = logs / f"scrape-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.log"
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "scrape"]
         command += ["--claimed-by", placeholder]
         if user is not None:
             command += ["--triggered-by", str(user.pk)]
-        with open(log, "ab") as out:
+        with open(log, "ab", opener=datadir.private_opener) as out:
             process = subprocess.Popen(
                 command,
                 cwd=settings.BASE_DIR,

@@ -33,8 +33,9 @@ def run_python(tmp_path, code="", *args, **env):
     base.update(env)
     command = [sys.executable, "-c", code] if code else [sys.executable, *args]
     return subprocess.run(
-        command, cwd=config.BASE_DIR, env=base, capture_output=True, text=True, timeout=120
-    )
+        command, cwd=config.BASE_DIR, env=base, capture_output=True, text=True, timeout=120,
+        umask=0o022,  # the usual one, whatever this test run's is
+    )  # fmt: skip
 
 
 def test_the_deployment_checks_pass_in_production_with_https(tmp_path):
@@ -147,6 +148,10 @@ def test_collectstatic_writes_hashed_compressed_files_that_pages_link_to(tmp_pat
     assert hashed.is_file()
     assert hashed.with_name(hashed.name + ".gz").is_file()
     assert (tmp_path / "static" / "staticfiles.json").is_file()
+    # Unlike the private data folder, static files stay readable by everyone: a web server
+    # running as another user may serve them, and the image builds them as root for its app user.
+    for path in [tmp_path / "static", hashed.parent, hashed, hashed.with_name(hashed.name + ".gz")]:
+        assert path.stat().st_mode & 0o004, path
 
 
 SERVE_JS_DOS = """

@@ -235,3 +235,47 @@ def test_a_file_is_not_a_rom_folder(tmp_path):
     (tmp_path / "game.zip").write_bytes(b"PK")
     with pytest.raises(Exception, match="is not a folder"):
         check_rom_dirs(str(tmp_path / "game.zip"))
+
+
+DB_PASSWORD = "dbPw-7c1e93"  # distinctive, so any echo of it is caught
+DATABASE = f"postgres://romvault:{DB_PASSWORD}@db.example:5432/romvault"
+SHOWN = "postgres://romvault:***@db.example:5432/romvault"
+
+
+def test_the_database_password_is_never_shown_in_the_summary_the_prompt_or_an_error(
+    tmp_path, twitch
+):
+    first = setup_process(tmp_path, "--no-input", f"--database-url={DATABASE}",
+                          token_url=twitch.token_url)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert f"DATABASE_URL: {SHOWN}" in first.stdout
+    # A wrong URL typed at the prompt is refused and asked again; Enter then keeps the saved one.
+    wrong = f"mysql://romvault:{DB_PASSWORD}x@db.example/romvault"
+    second = setup_process(tmp_path, stdin=lines("", "", "", wrong, ""), token_url=twitch.token_url)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count(f"Database URL [{SHOWN}]: ") == 2
+    assert "DATABASE_URL must be a SQLite or PostgreSQL URL" in second.stderr
+    assert f"DATABASE_URL: {SHOWN}" in second.stdout
+    for output in (first.stdout, first.stderr, second.stdout, second.stderr):
+        assert DB_PASSWORD not in output
+    assert config.parse_env_file(env_file(tmp_path))["DATABASE_URL"] == DATABASE
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (DATABASE, SHOWN),
+        ("postgres://romvault@db/romvault", "postgres://romvault@db/romvault"),
+        (
+            "postgres://db/romvault?user=rv&password=s3cret",
+            "postgres://db/romvault?user=rv&password=***",
+        ),
+        ("postgres://rv:p@ss:w/rd@db/romvault", "postgres://rv:***@db/romvault"),  # not encoded
+        ("postgres:/rv:s3cret@db/romvault", "postgres:/rv:***@db/romvault"),  # a typo
+        ("rv:s3cret@db/romvault", "***@db/romvault"),  # no scheme: hide all before the host
+        ("sqlite:////srv/romvault.sqlite3", "sqlite:////srv/romvault.sqlite3"),
+        ("sqlite:////srv/me@home/romvault.sqlite3", "sqlite:////srv/me@home/romvault.sqlite3"),
+    ],
+)
+def test_a_database_url_is_shown_without_its_password(url, shown):
+    assert config.redact_url(url) == shown

@@ -106,6 +106,8 @@ class Command(BaseCommand):
             value = result.values[key]
             if key == "IGDB_SECRET_KEY":
                 value = "set (hidden)" if value else "not set"
+            elif key == "DATABASE_URL":
+                value = config.redact_url(value)
             self._say(f"  {key}: {value or 'not set (default)'}")
         self._say(
             "Next: `python manage.py migrate`, then `python manage.py scrape` to scan the "
