@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, Value
@@ -7,6 +9,14 @@ from django.utils.text import slugify
 from catalog.launching import GameStart, start_file
 
 ARTICLES = ("the ", "a ", "an ")
+# A page on IGDB's own site: the only `url` of an IGDB record romvault links to. The record is
+# data from outside, and a link is a place to send people (javascript:, any other host).
+IGDB_PAGE = re.compile(r"https://www\.igdb\.com/[!-~]{0,479}")
+
+
+def igdb_page_url(url) -> str:
+    """The URL if it is a page on www.igdb.com (printable ASCII, fits the field), else ""."""
+    return url if isinstance(url, str) and IGDB_PAGE.fullmatch(url) else ""
 
 
 def sort_title_for(title: str) -> str:
@@ -257,6 +267,11 @@ class Game(models.Model):
 
     def set_title(self, title: str) -> None:
         self.title, self.sort_title, self.slug = self.title_fields(title)
+
+    @property
+    def igdb_link(self) -> str:
+        """The IGDB page to link to, checked again: rows stored before the importer checked."""
+        return igdb_page_url(self.igdb_url)
 
 
 class Involvement(models.Model):

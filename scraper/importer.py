@@ -183,7 +183,7 @@ def _copy_record(game, match, record: dict, now) -> None:
     """Set the game's own fields from its IGDB record (not saved)."""
     game.set_title(str(record.get("name") or game.title))
     game.igdb_id = record["id"]
-    game.igdb_url = str(record.get("url", ""))[:500]
+    game.igdb_url = m.igdb_page_url(record.get("url"))
     game.summary = str(record.get("summary", ""))
     game.storyline = str(record.get("storyline", ""))
     game.release_date = _release_date(record)

@@ -160,3 +160,21 @@ def test_records_with_missing_fields_import_cleanly(make_rom):
 
 def test_every_kind_of_lookup_result_is_a_match_status_a_game_can_have():
     assert {kind.value for kind in Kind} <= set(Game.MatchStatus.values)
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("https://www.igdb.com/games/doom", "https://www.igdb.com/games/doom"),
+        ("javascript:alert(1)", ""),
+        ("https://evil.example/games/doom", ""),
+        ("https://www.igdb.com@evil.example/", ""),
+        ("//www.igdb.com/games/doom", ""),
+        (["https://www.igdb.com/games/doom"], ""),
+    ],
+)
+def test_only_an_igdb_page_is_kept_as_the_games_igdb_url(make_rom, doom, url, stored):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    importer.save_matches([(game.pk, None, doom | {"url": url})])
+    game.refresh_from_db()
+    assert game.igdb_url == stored
