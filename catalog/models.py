@@ -19,6 +19,15 @@ def igdb_page_url(url) -> str:
     return url if isinstance(url, str) and IGDB_PAGE.fullmatch(url) else ""
 
 
+# IGDB's image ids are short lowercase hashes ("co5rav"). An id goes into an image URL and a
+# file name (`scrape --images`), so anything else ("../../x") is not taken for one.
+IMAGE_ID = re.compile(r"[a-z0-9]{1,64}")
+
+
+def is_image_id(value) -> bool:
+    return isinstance(value, str) and IMAGE_ID.fullmatch(value) is not None
+
+
 def sort_title_for(title: str) -> str:
     """Case-folded title without a leading English article: "The Dig" sorts under D."""
     folded = title.casefold().strip()

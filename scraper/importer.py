@@ -262,8 +262,8 @@ def _replace_images(keep) -> None:
     for game, _, r in keep:
         for key, kind in IMAGE_KINDS:
             for position, img in enumerate(_refs(r, key)):
-                if img.get("image_id"):
-                    wanted[(game.pk, kind, str(img["image_id"])[:64])] = (position, img)
+                if m.is_image_id(img.get("image_id")):
+                    wanted[(game.pk, kind, img["image_id"])] = (position, img)
     existing = {
         (img.game_id, img.kind, img.image_id): img
         for img in m.Image.objects.filter(game_id__in=ids)

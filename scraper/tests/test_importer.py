@@ -178,3 +178,17 @@ def test_only_an_igdb_page_is_kept_as_the_games_igdb_url(make_rom, doom, url, st
     importer.save_matches([(game.pk, None, doom | {"url": url})])
     game.refresh_from_db()
     assert game.igdb_url == stored
+
+
+def test_image_ids_that_are_not_igdbs_are_left_out(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    shots = [{"id": 1, "image_id": "../../x"}, {"id": 2, "image_id": "sc1abc"},
+             {"id": 3, "image_id": "SC2/x"}, {"id": 4, "image_id": 5}]  # fmt: skip
+    record = doom | {"cover": {"id": 9, "image_id": "co1/../../x"}, "screenshots": shots}
+    importer.save_matches([(game.pk, None, record)])
+    game.refresh_from_db()
+    assert game.cover is None
+    assert list(game.images.values_list("kind", "image_id")) == [
+        *(("artwork", a["image_id"]) for a in doom["artworks"]),
+        ("screenshot", "sc1abc"),
+    ]
