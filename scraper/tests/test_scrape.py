@@ -128,6 +128,16 @@ def test_without_credentials_the_scan_runs_and_says_how_to_enable_igdb(settings,
     assert Rom.objects.exists()
 
 
+def test_a_file_name_cannot_forge_a_line_of_the_scrape_log(tmp_path):
+    root = tmp_path / "roms"
+    root.mkdir()
+    (root / "Empty\nScan finished: forged.zip").write_bytes(b"")  # skipped: an error line
+    _, err = scrape(root, "--no-metadata")
+    assert err.splitlines() == [
+        f"{root}/Empty\\nScan finished: forged.zip: skipped: the file is empty"
+    ]
+
+
 def test_wrong_credentials_stop_with_a_clear_error(fake, library_dir, settings):
     settings.IGDB_SECRET_KEY = "wrong"
     with pytest.raises(CommandError, match="IGDB_SECRET_KEY"):
