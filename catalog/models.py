@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from catalog.launching import GameStart, start_file
+from romvault.text import strip_invisible
 
 ARTICLES = ("the ", "a ", "an ")
 # A page on IGDB's own site: the only `url` of an IGDB record romvault links to. The record is
@@ -270,8 +271,11 @@ class Game(models.Model):
 
     @staticmethod
     def title_fields(title: str) -> tuple[str, str, str]:
-        """(title, sort_title, slug): the sort title and slug are derived from the title."""
-        title = title[:255]
+        """(title, sort_title, slug): the sort title and slug are derived from the title.
+
+        Every stored title comes through here (scan, IGDB import, admin), so here it loses the
+        characters that would make it display as something else (romvault/text.py)."""
+        title = strip_invisible(title)[:255]
         return title, sort_title_for(title)[:255], slugify(title)[:255]
 
     def set_title(self, title: str) -> None:
@@ -403,7 +407,9 @@ class Rom(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
+        """The name to show and to download as, without characters that would make it display
+        as another (the file itself is `path`)."""
+        return strip_invisible(self.path.rsplit("/", 1)[-1])
 
     @property
     def is_missing(self) -> bool:

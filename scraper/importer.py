@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog import models as m
 from catalog.pagecache import bump as bump_catalogue_version
+from romvault.text import strip_invisible
 
 # (record key, model, Game many-to-many field)
 LOOKUPS = [
@@ -243,12 +244,11 @@ def _replace_involvements(keep, company_ids: dict[int, int]) -> None:
 
 def _replace_alternative_names(keep) -> None:
     m.AlternativeName.objects.filter(game_id__in=[game.pk for game, _, _ in keep]).delete()
-    names = {
-        (game.pk, str(alt.get("name", ""))[:255]): str(alt.get("comment", ""))[:255]
-        for game, _, r in keep
-        for alt in _refs(r, "alternative_names")
-        if alt.get("name")
-    }
+    names = {}
+    for game, _, r in keep:
+        for alt in _refs(r, "alternative_names"):
+            if name := strip_invisible(str(alt.get("name") or ""))[:255]:
+                names[(game.pk, name)] = str(alt.get("comment", ""))[:255]
     m.AlternativeName.objects.bulk_create(
         m.AlternativeName(game_id=g, name=name, comment=comment)
         for (g, name), comment in names.items()

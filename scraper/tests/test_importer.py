@@ -192,3 +192,14 @@ def test_image_ids_that_are_not_igdbs_are_left_out(make_rom, doom):
         *(("artwork", a["image_id"]) for a in doom["artworks"]),
         ("screenshot", "sc1abc"),
     ]
+
+
+def test_igdb_names_lose_bidi_controls_and_zero_width_characters(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    names = [{"id": 1, "name": "Do\u200bom"}, {"id": 2, "name": "Doom\u202e II"}]
+    importer.save_matches(
+        [(game.pk, None, doom | {"name": "\u202eDoom", "alternative_names": names})]
+    )
+    game.refresh_from_db()
+    assert game.title == "Doom"
+    assert list(game.alternative_names.values_list("name", flat=True)) == ["Doom", "Doom II"]
