@@ -7,10 +7,11 @@ not even checked, so a correct one is refused too (no oracle). From the third fa
 account, each further failure answers a second late. A successful login clears the account's
 failures (not the address's).
 
-An attempt counts as a failure before its password is checked, and the count and that row are
-one transaction that parallel attempts take in turn: 32 guesses sent at once get no more than 5
-password checks between them, where counting after the check let all of them through while the
-first were still being checked. A right password then takes its row away again.
+An attempt counts as a failure before its password is checked, and the check of the count and
+that row are one transaction that parallel attempts take in turn: guesses sent at once see each
+other, so however many there are, no more than 5 passwords get checked (counted after the
+check, all of them would be while the first were still being checked). A right password then
+takes its row away again.
 
 Failures are rows of accounts.LoginFailure (see there for why not the cache). The address is
 REMOTE_ADDR, unless REMOTE_ADDR is one of settings.TRUSTED_PROXIES: then it is the last address
