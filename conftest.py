@@ -1,4 +1,6 @@
+import io
 import itertools
+import logging
 
 import pytest
 from django.core.cache import cache
@@ -103,3 +105,13 @@ def fake_igdb(dataset, settings, tmp_path):
     with FakeIGDB(dataset, latency=0.01) as server:
         server.configure(settings, tmp_path / "data")
         yield server
+
+
+@pytest.fixture
+def server_log():
+    """What the server's log handler (settings.LOGGING's "console") writes, as text."""
+    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
+    written = io.StringIO()
+    stream = handler.setStream(written)
+    yield written
+    handler.setStream(stream)

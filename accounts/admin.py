@@ -101,6 +101,23 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    # Superuser status is above every role: only a superuser grants it or touches the record
+    # (password, name, active flag) of someone who has it. A super user, staff with every user
+    # permission, could otherwise make themselves superuser or take a superuser's account over.
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "is_superuser"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # also refuses the password form, which asks the same
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # the list's bulk delete asks this for each user too
+        return super().has_delete_permission(request, obj)
+
     def get_inlines(self, request, obj):
         return self.inlines if obj else []  # a new user has no favourites yet
 

@@ -36,7 +36,8 @@ class User(AbstractUser):
 
 
 class LoginFailure(models.Model):
-    """One failed login, kept for accounts/throttle.py's window (15 minutes), then pruned.
+    """One failed login (or one whose password is being checked), kept for
+    accounts/throttle.py's window (15 minutes), then pruned.
 
     A table rather than Django's cache: the default LocMemCache lives in one process and
     gunicorn runs two workers (more behind a load balancer), so each would count alone; the

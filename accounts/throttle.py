@@ -7,6 +7,12 @@ not even checked, so a correct one is refused too (no oracle). From the third fa
 account, each further failure answers a second late. A successful login clears the account's
 failures (not the address's).
 
+An attempt counts as a failure before its password is checked, and the check of the count and
+that row are one transaction that parallel attempts take in turn: guesses sent at once see each
+other, so however many there are, no more than 5 passwords get checked (counted after the
+check, all of them would be while the first were still being checked). A right password then
+takes its row away again.
+
 Failures are rows of accounts.LoginFailure (see there for why not the cache). The address is
 REMOTE_ADDR, unless REMOTE_ADDR is one of settings.TRUSTED_PROXIES: then it is the last address
 in X-Forwarded-For that is not a trusted proxy (the one the outermost trusted proxy saw). From
@@ -23,6 +29,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -35,6 +42,8 @@ MAX_PER_ADDRESS = 20
 SLOW_AFTER = 3  # failures for an account before each further failure answers late
 DELAY = 1.0  # seconds
 THROTTLED = "throttled"  # the ValidationError code; the login view answers 429 for it
+# PostgreSQL advisory lock held while an attempt is counted (any number, unique in romvault).
+ATTEMPT_LOCK = 7_146_201
 
 sleep = time.sleep  # tests replace it
 
@@ -78,9 +87,9 @@ def _lock_left(failures, limit, now) -> timedelta | None:
     return None
 
 
-def locked_for(username: str, address: str) -> timedelta | None:
+def locked_for(username: str, address: str, now=None) -> timedelta | None:
     """How long logins for `username` or from `address` are still refused; None: not locked."""
-    now = timezone.now()
+    now = now or timezone.now()
     lefts = [
         _lock_left(LoginFailure.objects.filter(username=_key(username)), MAX_PER_USERNAME, now)
     ]
@@ -90,12 +99,32 @@ def locked_for(username: str, address: str) -> timedelta | None:
     return max(lefts) if lefts else None
 
 
-def record_failure(username: str, address: str) -> int:
-    """Store one failure, prune the expired ones; the account's failures within the window."""
+def _take_turn() -> None:
+    """Inside a transaction: wait until no other attempt is being counted, until commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ATTEMPT_LOCK])
+    # SQLite: settings.py opens every transaction with BEGIN IMMEDIATE, which takes the
+    # database's one write lock at once, so the transaction itself is the turn.
+
+
+def begin_attempt(username: str, address: str) -> timedelta | None:
+    """Count an attempt as a failure, unless locked already: then how long still. Prunes
+    the expired failures."""
     now = timezone.now()
-    LoginFailure.objects.filter(at__lt=now - WINDOW).delete()
-    LoginFailure.objects.create(username=_key(username), address=address, at=now)
-    return LoginFailure.objects.filter(username=_key(username), at__gte=now - WINDOW).count()
+    with transaction.atomic():
+        _take_turn()
+        LoginFailure.objects.filter(at__lt=now - WINDOW).delete()
+        left = locked_for(username, address, now)
+        if left is None:
+            LoginFailure.objects.create(username=_key(username), address=address, at=now)
+    return left
+
+
+def failures(username: str) -> int:
+    """The account's failures within the window."""
+    since = timezone.now() - WINDOW
+    return LoginFailure.objects.filter(username=_key(username), at__gte=since).count()
 
 
 def clear(username: str) -> None:
@@ -116,20 +145,19 @@ class ThrottledLoginMixin:
         if not (username and password):
             return super().clean()  # nothing was tried; the field errors say what is missing
         address = client_address(self.request)
-        left = locked_for(username, address)
+        left = begin_attempt(username, address)
         if left:
             raise forms.ValidationError(message(left), code=THROTTLED)
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            failures = record_failure(username, address)
             left = locked_for(username, address)
             if left:
                 raise forms.ValidationError(message(left), code=THROTTLED) from None
-            if failures >= SLOW_AFTER:
+            if failures(username) >= SLOW_AFTER:
                 sleep(DELAY)
             raise
-        clear(username)
+        clear(username)  # the attempt's own row too
         return cleaned
 
 

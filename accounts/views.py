@@ -1,3 +1,5 @@
+from urllib.parse import unquote, urlsplit
+
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 
@@ -10,6 +12,14 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
     authentication_form = ThrottledAuthenticationForm
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        # `next` back to this page would send a signed-in user round in circles (Django then
+        # answers 500): go to LOGIN_REDIRECT_URL instead.
+        if url and unquote(urlsplit(url).path) == self.request.path:
+            return ""
+        return url
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

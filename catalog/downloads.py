@@ -20,6 +20,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Rom
+from romvault.text import strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def _position(digits: str):
 
 
 def content_disposition(filename: str) -> str:
-    """attachment with an ASCII fallback for old clients and the exact name (RFC 6266, 5987)."""
+    """attachment with an ASCII fallback for old clients and the exact name (RFC 6266, 5987),
+    less the characters that would make it display as another ("RTL U+202E gnp.exe")."""
+    filename = strip_invisible(filename)
     decomposed = unicodedata.normalize("NFKD", filename)
     ascii_name = "".join(c for c in decomposed if not unicodedata.combining(c))  # é -> e
     fallback = re.sub(r'[^\x20-\x7e]|["\\]', "_", ascii_name).strip() or "download"

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, Value
@@ -5,8 +7,26 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from catalog.launching import GameStart, start_file
+from romvault.text import strip_invisible
 
 ARTICLES = ("the ", "a ", "an ")
+# A page on IGDB's own site: the only `url` of an IGDB record romvault links to. The record is
+# data from outside, and a link is a place to send people (javascript:, any other host).
+IGDB_PAGE = re.compile(r"https://www\.igdb\.com/[!-~]{0,479}")
+
+
+def igdb_page_url(url) -> str:
+    """The URL if it is a page on www.igdb.com (printable ASCII, fits the field), else ""."""
+    return url if isinstance(url, str) and IGDB_PAGE.fullmatch(url) else ""
+
+
+# IGDB's image ids are short lowercase hashes ("co5rav"). An id goes into an image URL and a
+# file name (`scrape --images`), so anything else ("../../x") is not taken for one.
+IMAGE_ID = re.compile(r"[a-z0-9]{1,64}")
+
+
+def is_image_id(value) -> bool:
+    return isinstance(value, str) and IMAGE_ID.fullmatch(value) is not None
 
 
 def sort_title_for(title: str) -> str:
@@ -252,12 +272,20 @@ class Game(models.Model):
 
     @staticmethod
     def title_fields(title: str) -> tuple[str, str, str]:
-        """(title, sort_title, slug): the sort title and slug are derived from the title."""
-        title = title[:255]
+        """(title, sort_title, slug): the sort title and slug are derived from the title.
+
+        Every stored title comes through here (scan, IGDB import, admin), so here it loses the
+        characters that would make it display as something else (romvault/text.py)."""
+        title = strip_invisible(title)[:255]
         return title, sort_title_for(title)[:255], slugify(title)[:255]
 
     def set_title(self, title: str) -> None:
         self.title, self.sort_title, self.slug = self.title_fields(title)
+
+    @property
+    def igdb_link(self) -> str:
+        """The IGDB page to link to, checked again: rows stored before the importer checked."""
+        return igdb_page_url(self.igdb_url)
 
 
 class Involvement(models.Model):
@@ -380,7 +408,9 @@ class Rom(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
+        """The name to show and to download as, without characters that would make it display
+        as another (the file itself is `path`)."""
+        return strip_invisible(self.path.rsplit("/", 1)[-1])
 
     @property
     def is_missing(self) -> bool:

@@ -7,10 +7,10 @@ landing page, htmx history) is served from the cache at about the cost of that c
 The key holds everything the page depends on: the catalogue's version (a counter row bumped by
 every write that changes what a page shows: model signals for the admin and the site, explicit
 `bump()` calls in the scraper's bulk writers), the user and their permissions, the htmx headers
-and the full path. CSRF tokens are never shared: they are cut out before storing and a fresh
-one goes in on every hit. Pages with a message to show are not cached. The cache is each worker's
-own memory (Django's default local-memory cache): nothing to install, and the version row keeps
-all workers in step.
+and the full path. CSRF tokens are never shared: they are cut out of their own places (form
+fields, hx-headers) before storing and a fresh one goes in on every hit. Pages with a message to
+show are not cached. The cache is each worker's own memory (Django's default local-memory
+cache): nothing to install, and the version row keeps all workers in step.
 """
 
 import hashlib
@@ -26,8 +26,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
-PLACEHOLDER = "__csrf_token__"
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+# Where the token stands in the stored copy. Escaped text never holds "<", so no title, cover id
+# or search can produce the marker and have a viewer's token put in its place.
+PLACEHOLDER = "<csrf-token>"
+# The token's own places: form fields ({% csrf_token %} and the cards') and base.html's
+# hx-headers. Both start with a quote that escaped text cannot hold either.
+TOKEN_PLACES = re.compile(
+    r"""(name="csrfmiddlewaretoken" value="|hx-headers='\{"X-CSRFToken": ")[A-Za-z0-9]+(?=")"""
+)
 REPLAYED_HEADERS = ("Content-Type", "Vary", "HX-Push-Url")
 # Writes to these do not change a catalogue page (files are listed on game pages only, the
 # last time a user played on no catalogue page). Saves do: "Continue playing" lists them.
@@ -102,8 +108,7 @@ def cached_page(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             content = response.content.decode(response.charset)
-            for token in set(TOKEN.findall(content)):
-                content = content.replace(token, PLACEHOLDER)
+            content = TOKEN_PLACES.sub(rf"\g<1>{PLACEHOLDER}", content)
             headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
             cache.set(key, (content, headers), seconds)
         return response

@@ -272,7 +272,14 @@ if LOG_STREAM not in {"stdout", "stderr"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "formatters": {
+        "plain": {
+            "class": "romvault.logs.Formatter",
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        }
+    },
+    "filters": {"without_traceback": {"()": "romvault.logs.WithoutTraceback"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -281,6 +288,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # httpx logs every request at INFO: thousands of lines per scrape.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs every request at INFO: thousands of lines per scrape.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Anyone can send any Host header (scanners do): one line each, not a traceback.
+        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
+    },
 }

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from catalog.models import Image
+from catalog.models import Image, is_image_id
 from catalog.pagecache import bump as bump_catalogue_version
 from scraper.igdb import USER_AGENT
 from scraper.pipeline import consume
@@ -53,14 +53,25 @@ async def _download(todo, emit, stop: threading.Event, concurrency: int) -> None
                 tg.start_soon(one, pk, url)
 
 
+def _failed(report: ImageReport, on_error, message: str) -> None:
+    report.failed += 1
+    if on_error:
+        on_error(message)
+
+
 def download_images(*, concurrency=4, on_error=None, on_progress=None, stop=None) -> ImageReport:
     """Download every cover and screenshot that has no local copy yet."""
     images = list(
         Image.objects.filter(file="", kind__in=list(SIZES)).only("pk", "kind", "image_id")
     )
+    report = ImageReport()
+    # Rows stored before the importer checked ids: each one a failure, never a request.
+    for image in images:
+        if not is_image_id(image.image_id):
+            _failed(report, on_error, f"{image.image_id!r} is not an IGDB image id")
+    images = [image for image in images if is_image_id(image.image_id)]
     todo = [(image.pk, image_url(image)) for image in images]
     names = {image.pk: f"{image.image_id}.jpg" for image in images}
-    report = ImageReport()
     done = 0
 
     async def produce(emit, stop):
@@ -70,9 +81,7 @@ def download_images(*, concurrency=4, on_error=None, on_progress=None, stop=None
         saved = []
         for pk, content, error in batch:
             if error:
-                report.failed += 1
-                if on_error:
-                    on_error(error)
+                _failed(report, on_error, error)
                 continue
             image = Image(pk=pk)
             # The file is written before the row points at it: a crash leaves an orphan file,

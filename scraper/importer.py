@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog import models as m
 from catalog.pagecache import bump as bump_catalogue_version
+from romvault.text import strip_invisible
 
 # (record key, model, Game many-to-many field)
 LOOKUPS = [
@@ -183,7 +184,7 @@ def _copy_record(game, match, record: dict, now) -> None:
     """Set the game's own fields from its IGDB record (not saved)."""
     game.set_title(str(record.get("name") or game.title))
     game.igdb_id = record["id"]
-    game.igdb_url = str(record.get("url", ""))[:500]
+    game.igdb_url = m.igdb_page_url(record.get("url"))
     game.summary = str(record.get("summary", ""))
     game.storyline = str(record.get("storyline", ""))
     game.release_date = _release_date(record)
@@ -243,12 +244,11 @@ def _replace_involvements(keep, company_ids: dict[int, int]) -> None:
 
 def _replace_alternative_names(keep) -> None:
     m.AlternativeName.objects.filter(game_id__in=[game.pk for game, _, _ in keep]).delete()
-    names = {
-        (game.pk, str(alt.get("name", ""))[:255]): str(alt.get("comment", ""))[:255]
-        for game, _, r in keep
-        for alt in _refs(r, "alternative_names")
-        if alt.get("name")
-    }
+    names = {}
+    for game, _, r in keep:
+        for alt in _refs(r, "alternative_names"):
+            if name := strip_invisible(str(alt.get("name") or ""))[:255]:
+                names[(game.pk, name)] = str(alt.get("comment", ""))[:255]
     m.AlternativeName.objects.bulk_create(
         m.AlternativeName(game_id=g, name=name, comment=comment)
         for (g, name), comment in names.items()
@@ -262,8 +262,8 @@ def _replace_images(keep) -> None:
     for game, _, r in keep:
         for key, kind in IMAGE_KINDS:
             for position, img in enumerate(_refs(r, key)):
-                if img.get("image_id"):
-                    wanted[(game.pk, kind, str(img["image_id"])[:64])] = (position, img)
+                if m.is_image_id(img.get("image_id")):
+                    wanted[(game.pk, kind, img["image_id"])] = (position, img)
     existing = {
         (img.game_id, img.kind, img.image_id): img
         for img in m.Image.objects.filter(game_id__in=ids)

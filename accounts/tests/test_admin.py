@@ -69,3 +69,53 @@ def test_favourites_on_the_user_page_are_read_only(admin_client, normal_user, ma
     assert 'name="favorites-0-DELETE"' not in html  # no removing
     assert "favorites-__prefix__" not in html  # no adding
     assert 'name="favorites-0-game"' not in html  # no changing
+
+
+def change_form(user, **changes):
+    """The user's change form as the admin would post it back."""
+    data = {
+        "username": user.username, "role": user.role, "first_name": "", "last_name": "",
+        "email": "", "is_active": "on", "is_staff": "on" if user.is_staff else "",
+        "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "favorites-TOTAL_FORMS": "0", "favorites-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    return {key: value for key, value in (data | changes).items() if value != ""}
+
+
+def test_a_super_user_cannot_make_themselves_superuser(admin_client, super_user):
+    url = reverse("admin:accounts_user_change", args=[super_user.pk])
+    assert 'name="is_superuser"' not in admin_client.get(url).content.decode()
+    response = admin_client.post(url, change_form(super_user, is_superuser="on"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    super_user.refresh_from_db()
+    assert not super_user.is_superuser
+
+
+def test_a_super_user_cannot_change_a_superusers_password_or_record(admin_client, make_user):
+    root = make_user(username="root", is_superuser=True, is_staff=True)
+    password = reverse("admin:auth_user_password_change", args=[root.pk])
+    assert admin_client.get(password).status_code == 403
+    new = {"password1": "taken-over-pass-9", "password2": "taken-over-pass-9"}
+    assert admin_client.post(password, new | {"usable_password": "true"}).status_code == 403
+    change = reverse("admin:accounts_user_change", args=[root.pk])
+    admin_client.post(change, change_form(root, username="mine", is_superuser="on"))
+    delete = reverse("admin:accounts_user_delete", args=[root.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [root.pk], "post": "yes"}
+    admin_client.post(reverse("admin:accounts_user_changelist"), bulk)
+    root.refresh_from_db()
+    assert root.check_password("correct horse battery") and root.username == "root"
+
+
+def test_a_superuser_may_change_another_superusers_password(client, make_user):
+    me = make_user(username="me", is_superuser=True, is_staff=True)
+    root = make_user(username="root", is_superuser=True, is_staff=True)
+    client.force_login(me)
+    password = reverse("admin:auth_user_password_change", args=[root.pk])
+    response = client.post(
+        password,
+        {"password1": "changed-by-me-9", "password2": "changed-by-me-9", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    root.refresh_from_db()
+    assert root.check_password("changed-by-me-9")

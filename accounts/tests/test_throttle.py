@@ -1,14 +1,21 @@
 """Login throttling (accounts/throttle.py): per account, per address, and no oracle."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import throttle
 from accounts.models import LoginFailure
+from romvault import config
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +189,82 @@ def test_the_admin_login_counts_and_refuses_too(client, make_user):
     assert "_auth_user_id" not in client.session
     # The lock is shared with the site's own login page.
     assert log_in(client, "root", PASSWORD).status_code == 429
+
+
+# Parallel guesses in their own process, one thread and database connection each, against the
+# real password hasher (a slow check: the window a racing guess would slip through).
+GUESSES = r"""
+import json, sys, threading
+
+import django
+
+django.setup()
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_test_environment
+
+setup_test_environment()  # lets the test client's "testserver" host in
+get_user_model().objects.create_user(username="alice", password="correct horse battery")
+threads = int(sys.argv[1])
+checks, statuses, lock = [], [], threading.Lock()
+authenticate = ModelBackend.authenticate
+
+
+def counted(self, request, **credentials):
+    with lock:
+        checks.append(credentials.get("username"))
+    return authenticate(self, request, **credentials)
+
+
+ModelBackend.authenticate = counted
+start = threading.Barrier(threads)
+
+
+def guess(n):
+    client = Client()
+    start.wait()
+    try:
+        response = client.post(
+            "/accounts/login/", {"username": "alice", "password": f"guess {n}"},
+            REMOTE_ADDR=f"198.51.100.{n}",
+        )
+        with lock:
+            statuses.append(response.status_code)
+    finally:
+        connection.close()
+
+
+workers = [threading.Thread(target=guess, args=(n,)) for n in range(threads)]
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
+print(json.dumps({"checks": len(checks), "statuses": statuses}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(tmp_path):
+    """On the suite's database: a SQLite file like production's, or the PostgreSQL test
+    database (committed rows, seen by the other process)."""
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{tmp_path / 'romvault.sqlite3'}"
+    else:
+        db = connection.settings_dict
+        url = (
+            f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'] or '', safe='')}"
+            f"@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "romvault.settings"}
+    run = {"env": {**os.environ, **env}, "cwd": config.BASE_DIR, "text": True}
+    if connection.vendor == "sqlite":
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, **run)
+    done = subprocess.run(
+        [sys.executable, "-c", GUESSES, "32"], capture_output=True, timeout=120, **run
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["checks"] == throttle.MAX_PER_USERNAME, result
+    assert sorted(set(result["statuses"])) == [429] and len(result["statuses"]) == 32

@@ -52,3 +52,15 @@ def test_password_change_page_uses_the_site_layout(client, normal_user):
     assert b"Change password" in response.content
     assert b"/static/css/app.css" in response.content
     assert b'<label for="id_old_password"' in response.content
+
+
+@pytest.mark.parametrize(
+    "next_url", ["/accounts/login/", "/accounts/login/?next=/accounts/login/", "/accounts/login/#x"]
+)
+def test_a_signed_in_user_sent_back_to_the_login_page_lands_on_the_catalogue(
+    client, demo_user, next_url
+):
+    client.force_login(demo_user)
+    response = client.get(reverse("accounts:login"), {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("catalog:index")

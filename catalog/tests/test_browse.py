@@ -56,3 +56,19 @@ def test_catalogue_cards_carry_favourite_buttons_by_role(client, demo_user, norm
     html = client.get("/").content.decode()
     toggle = reverse("catalog:favorite-toggle", args=[game.pk])
     assert f'action="{toggle}"' in html and 'aria-pressed="true"' in html
+
+
+def test_catalogue_favourites_and_game_pages_are_private_and_checked_again_on_back(
+    client, normal_user, make_game
+):
+    """Back then asks the server again, and shows a favourite as it is now."""
+    game = make_game(title="Keen")
+    client.force_login(normal_user)
+    index = reverse("catalog:index")
+    pages = [index, index, reverse("catalog:favorites"), game.get_absolute_url()]  # index: cached
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}, url
+    fragment = client.get(index, headers={"HX-Request": "true"})
+    assert set(fragment["Cache-Control"].split(", ")) == {"private", "no-cache"}

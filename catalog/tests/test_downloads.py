@@ -413,3 +413,29 @@ def test_any_range_header_gives_200_206_or_416_with_consistent_bytes(
             int, re.fullmatch(r"bytes (\d+)-(\d+)/100", response["Content-Range"]).groups()
         )
         assert sent == DATA[first : last + 1]
+
+
+def test_a_newline_in_a_files_path_cannot_forge_a_server_log_line(
+    normal_client, rom_dir, make_rom, server_log
+):
+    forged = "2025-01-01 00:00:00,000 ERROR django.request: forged"
+    rom = make_rom(path=f"/elsewhere/keen.zip\n{forged}\x1b[2J\u202e")  # outside ROM_DIRS
+    assert normal_client.get(url(rom)).status_code == 404
+    lines = server_log.getvalue().splitlines()
+    assert not any(line.startswith(forged[:10]) for line in lines), lines
+    refused = [line for line in lines if "catalog.downloads" in line]
+    assert len(refused) == 1
+    assert f"keen.zip\\n{forged}\\x1b[2J\\u202e resolves outside" in refused[0]
+
+
+def test_a_name_with_bidi_controls_is_sent_and_shown_as_stored_not_reversed(
+    normal_client, rom_file
+):
+    rom = rom_file("RTL \u202egnp.exe\u200b")  # shows as "RTL exe.png" with U+202E kept
+    response = normal_client.get(url(rom))
+    assert body(response) == DATA
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"RTL gnp.exe\"; filename*=UTF-8''RTL%20gnp.exe"
+    )
+    page = normal_client.get(rom.game.get_absolute_url()).content.decode()
+    assert "RTL gnp.exe" in page and "\u202e" not in page and "\u200b" not in page

@@ -155,3 +155,20 @@ def test_game_page_runs_at_most_8_queries(
         response = client.get(game_url(game))
     assert response.content.count(b"/download/") == games
     assert b'aria-pressed="true"' in response.content
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "javascript:alert(document.cookie)",
+        "https://evil.example/games/doom",
+        "https://www.igdb.com.evil.example/games/doom",
+        "http://www.igdb.com/games/doom",
+        "https://www.igdb.com/games/doom\n",
+    ],
+)
+def test_an_igdb_url_that_is_not_a_page_on_igdb_is_not_linked(client, demo_user, make_game, stored):
+    game = make_game(title="Doom", igdb_url=stored)  # a row stored before the importer checked
+    client.force_login(demo_user)
+    html = client.get(game_url(game)).content.decode()
+    assert "IGDB page" not in html

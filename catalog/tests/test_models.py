@@ -49,3 +49,39 @@ def test_search_finds_titles_and_alternative_names(make_game):
 def test_game_url_carries_id_and_slug(make_game):
     game = make_game(title="Dig, The")
     assert game.get_absolute_url() == f"/games/{game.pk}/dig-the/"
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("RTL \u202egnp.exe", "RTL gnp.exe"),  # shown as "RTL exe.png" with U+202E kept
+        ("Com\u200bmander\u2066 Keen\u2069", "Commander Keen"),
+        ("\ufeffThe Dig", "The Dig"),
+        ("\u05d0\u05d1 \u0627\u0628 Caf\u00e9", "\u05d0\u05d1 \u0627\u0628 Caf\u00e9"),  # kept
+    ],
+)
+def test_a_title_loses_bidi_controls_and_zero_width_characters(make_game, title, shown):
+    """Scans, IGDB imports and the admin all store titles through set_title."""
+    game = make_game(title=title)
+    game.refresh_from_db()
+    assert (game.title, game.sort_title) == (shown, sort_title_for(shown))
+
+
+def test_titles_stored_before_lose_their_invisible_characters_on_migrate(make_game):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    keen, dig = make_game(title="Keen"), make_game(title="Dig")
+    Game.objects.filter(pk=keen.pk).update(title="RTL \u202egnp.exe", sort_title="x", slug="x")
+    Game.objects.filter(pk=dig.pk).update(title="\u200bThe Dig", sort_title="x", slug="x")
+    dig.alternative_names.create(name="Dig")
+    dig.alternative_names.create(name="D\u200big")  # the same name, once plain
+    dig.alternative_names.create(name="\u2066Die Gruft\u2069")
+    import_module("catalog.migrations.0005_visible_titles").strip_titles(apps, None)
+    rows = Game.objects.filter(pk__in=[keen.pk, dig.pk]).order_by("pk")
+    assert list(rows.values_list("title", "sort_title", "slug")) == [
+        ("RTL gnp.exe", "rtl gnp.exe", "rtl-gnpexe"),
+        ("The Dig", "dig", "the-dig"),
+    ]
+    assert list(dig.alternative_names.values_list("name", flat=True)) == ["Die Gruft", "Dig"]

@@ -147,3 +147,24 @@ def test_removing_a_favourite_retires_the_cached_favourites_page(client, normal_
     assert "Keen" in get(client, favorites)[0].content.decode()
     Favorite.objects.filter(user=normal_user).delete()
     assert "Keen" not in get(client, favorites)[0].content.decode()
+
+
+def test_the_token_goes_only_where_the_page_put_it_not_where_content_says_its_name(
+    browsing, normal_user, make_game
+):
+    from catalog.models import Image
+
+    name = "__csrf_token__"
+    for n in range(60):  # two pages: pagination links repeat the search
+        game = make_game(title=f"{name} {n}")
+        game.cover = Image.objects.create(game=game, kind="cover", image_id=name)
+        game.save()
+    path = f"{INDEX}?q={name}"
+    get(browsing, path)
+    cached = get(browsing, path)[0].content.decode()
+    token = TOKEN.search(cached).group(1)
+    assert token != name and cached.count(token) >= 2  # the form fields and hx-headers
+    assert f"/t_cover_big/{name}.jpg" in cached
+    assert f"q={name}&amp;page=2" in cached
+    own_places = re.compile(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[A-Za-z0-9]+"')
+    assert token not in own_places.sub("", cached)

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
@@ -21,6 +22,9 @@ from catalog.views.filters import (
 )
 
 PAGE_SIZE = 48
+# Pages that show the user's own state (favourites): no shared cache keeps them, and the
+# browser asks again before reusing one (Back then shows a favourite as it is now).
+revalidated = cache_control(private=True, no_cache=True)
 
 
 def wants_fragment(request):
@@ -47,6 +51,7 @@ def continue_playing(request, values, page):
 
 
 @require_GET
+@revalidated
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
 @cached_page
@@ -86,6 +91,7 @@ def index(request):
 
 
 @require_GET
+@revalidated
 @login_required
 @permission_required("catalog.view_favorite", raise_exception=True)
 @cached_page

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from catalog.models import AlternativeName, Game, Image, Involvement, Save
+from catalog.views.browse import revalidated
 from catalog.views.play import Player
 
 TEXT = CharField()
@@ -71,6 +72,7 @@ def game_labels(game):
 
 
 @require_GET
+@revalidated
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
 def game_detail(request, pk, slug):

@@ -160,3 +160,46 @@ def test_records_with_missing_fields_import_cleanly(make_rom):
 
 def test_every_kind_of_lookup_result_is_a_match_status_a_game_can_have():
     assert {kind.value for kind in Kind} <= set(Game.MatchStatus.values)
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("https://www.igdb.com/games/doom", "https://www.igdb.com/games/doom"),
+        ("javascript:alert(1)", ""),
+        ("https://evil.example/games/doom", ""),
+        ("https://www.igdb.com@evil.example/", ""),
+        ("//www.igdb.com/games/doom", ""),
+        (["https://www.igdb.com/games/doom"], ""),
+    ],
+)
+def test_only_an_igdb_page_is_kept_as_the_games_igdb_url(make_rom, doom, url, stored):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    importer.save_matches([(game.pk, None, doom | {"url": url})])
+    game.refresh_from_db()
+    assert game.igdb_url == stored
+
+
+def test_image_ids_that_are_not_igdbs_are_left_out(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    shots = [{"id": 1, "image_id": "../../x"}, {"id": 2, "image_id": "sc1abc"},
+             {"id": 3, "image_id": "SC2/x"}, {"id": 4, "image_id": 5}]  # fmt: skip
+    record = doom | {"cover": {"id": 9, "image_id": "co1/../../x"}, "screenshots": shots}
+    importer.save_matches([(game.pk, None, record)])
+    game.refresh_from_db()
+    assert game.cover is None
+    assert list(game.images.values_list("kind", "image_id")) == [
+        *(("artwork", a["image_id"]) for a in doom["artworks"]),
+        ("screenshot", "sc1abc"),
+    ]
+
+
+def test_igdb_names_lose_bidi_controls_and_zero_width_characters(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    names = [{"id": 1, "name": "Do\u200bom"}, {"id": 2, "name": "Doom\u202e II"}]
+    importer.save_matches(
+        [(game.pk, None, doom | {"name": "\u202eDoom", "alternative_names": names})]
+    )
+    game.refresh_from_db()
+    assert game.title == "Doom"
+    assert list(game.alternative_names.values_list("name", flat=True)) == ["Doom", "Doom II"]

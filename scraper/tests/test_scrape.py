@@ -81,6 +81,27 @@ def test_images_option_keeps_local_copies_of_covers_and_screenshots(
     assert "0 downloaded, 0 failed" in out
 
 
+def test_a_hostile_image_id_is_one_failed_image_not_the_end_of_the_run(
+    fake, library_dir, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IGDB_IMAGE_URL = fake.image_url
+    scrape(library_dir)
+    cover = Image.objects.filter(kind="cover").first()
+    # A row stored before the importer checked ids; the fake answers its URL (the client drops
+    # the ".." segment) with a real image.
+    Image.objects.create(
+        game=cover.game, kind="screenshot", image_id=f"../t_cover_big/{cover.image_id}"
+    )
+    out, err = scrape(library_dir, "--images")
+    images = Image.objects.filter(kind__in=["cover", "screenshot"])
+    assert f"{images.count() - 1:,} downloaded, 1 failed" in out
+    assert "t_cover_big/" in err and "Traceback" not in err
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["igdb"]
+    out, _ = scrape(library_dir, "--images")  # a rerun fails the same image, and only it
+    assert "0 downloaded, 1 failed" in out
+
+
 def test_a_forced_id_in_the_filename_wins(fake, tmp_path):
     root = tmp_path / "forced"
     root.mkdir()
@@ -105,6 +126,16 @@ def test_without_credentials_the_scan_runs_and_says_how_to_enable_igdb(settings,
     assert "Scan finished" in out
     assert "IGDB_CLIENT_ID" in out and "dev.twitch.tv" in out
     assert Rom.objects.exists()
+
+
+def test_a_file_name_cannot_forge_a_line_of_the_scrape_log(tmp_path):
+    root = tmp_path / "roms"
+    root.mkdir()
+    (root / "Empty\nScan finished: forged.zip").write_bytes(b"")  # skipped: an error line
+    _, err = scrape(root, "--no-metadata")
+    assert err.splitlines() == [
+        f"{root}/Empty\\nScan finished: forged.zip: skipped: the file is empty"
+    ]
 
 
 def test_wrong_credentials_stop_with_a_clear_error(fake, library_dir, settings):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from romvault import config
+from romvault.text import printable
 from scraper import images, pipeline, runs
 from scraper.igdb import IGDBError, client_from_settings
 from scraper.progress import Progress
@@ -104,6 +105,10 @@ class Command(BaseCommand):
         self.say(self.style.SUCCESS(label) + colon + rest)
         self.run.note(summary)
 
+    def file_error(self, path, message):
+        # A file name may hold a newline: escaped, it cannot add a line to the scrape's log.
+        self.stderr.write(printable(f"{path}: {message}"))
+
     def on_progress(self, phase, done, total):
         self.progress(phase, done, total)
         self.run.progress(phase, done, total)
@@ -134,8 +139,8 @@ class Command(BaseCommand):
             extensions=extensions,
             batch_size=options["batch_size"],
             hash_files=options["hash"],
-            on_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
-            on_listing_error=lambda path, message: self.stderr.write(f"{path}: {message}"),
+            on_error=self.file_error,
+            on_listing_error=self.file_error,
             on_progress=self.on_progress,
             stop=self.run.stop,
         ).run()
@@ -165,7 +170,7 @@ class Command(BaseCommand):
                 client,
                 batch_size=options["batch_size"],
                 dry_run=options["dry_run"],
-                on_result=(lambda r: self.stdout.write(r.describe()))
+                on_result=(lambda r: self.stdout.write(printable(r.describe())))
                 if options["dry_run"]
                 else None,
                 on_progress=self.on_progress,
@@ -182,7 +187,7 @@ class Command(BaseCommand):
     def download_images(self, options):
         report = images.download_images(
             concurrency=options["concurrency"],
-            on_error=lambda message: self.stderr.write(f"image: {message}"),
+            on_error=lambda message: self.stderr.write(printable(f"image: {message}")),
             on_progress=self.on_progress,
             stop=self.run.stop,
         )
