@@ -180,3 +180,14 @@ def test_continue_playing_lists_games_with_my_saves_first(normal_client, game_zi
     row = html[html.index("Continue playing") : html.index("</section>")]
     assert "Commander Keen 4" in row and "Another Game" not in row
     assert reverse("catalog:play-game", args=[game_zip.game.pk]) in html
+
+
+def test_a_new_save_is_laid_over_the_previous_one(normal_client, game_zip, normal_user):
+    upload(normal_client, game_zip, zipped({"SAVE1.DAT": b"old", "OPTIONS.CFG": b"old"}))
+    upload(normal_client, game_zip, zipped({"OPTIONS.CFG": b"new"}))
+    data = bytes(Save.objects.get(user=normal_user, rom=game_zip).data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == {
+            "SAVE1.DAT": b"old",
+            "OPTIONS.CFG": b"new",
+        }

@@ -35,11 +35,11 @@ DOS_NAME = re.compile(r"[A-Z0-9_~!#$%&'()@^{}-]{1,8}(\.[A-Z0-9_~!#$%&'()@^{}-]{1
 PLAYER_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+        # emulators.js evals wdosbox.js; the sound's AudioWorklet comes from a blob: URL.
+        "script-src 'self' 'unsafe-eval' blob:",
         "worker-src 'self' blob:",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self' blob: data:",
+        # js-dos.css masks its spinner and icons with data: SVGs.
+        "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'self'",
         "frame-ancestors 'none'",
@@ -116,7 +116,9 @@ def play(request, pk):
         "archive": player.archive,
         "conf": player.conf,
         "disks": player.disks,
-        "pathPrefix": static("vendor/js-dos/emulators/"),
+        # The folder of the (hashed, once collected) emulator files: js-dos loads the plain
+        # names beside them, which collectstatic keeps.
+        "pathPrefix": static("vendor/js-dos/emulators/emulators.js").rsplit("/", 1)[0] + "/",
         "saveUrl": reverse("catalog:save", args=[rom.pk]),
         "saveUploadUrl": reverse("catalog:save", args=[rom.pk]),
         "csrfToken": get_token(request),
@@ -173,10 +175,33 @@ def save(request, pk):
         return _error("The save was not a zip file; your previous save is kept.", 400)
     now = timezone.now()
     with transaction.atomic():
+        previous = Save.objects.select_for_update().filter(user=request.user, rom=rom).first()
+        if previous:
+            # js-dos tells changed files by their times: a saved file it unpacked in the same
+            # millisecond as the game could be left out of the new zip, so the old one stays under.
+            data = merged(bytes(previous.data), data)
+            if len(data) > limit:
+                return _error(f"Saves are limited to {limit // 1024:,} KB.", 413)
         Save.objects.update_or_create(
             user=request.user, rom=rom, defaults={"data": data, "size": len(data), "saved_at": now}
         )
     return JsonResponse({"saved": now.isoformat(), "size": len(data)})
+
+
+def merged(old: bytes, new: bytes) -> bytes:
+    """The files of both zips, the new one's where both have a file."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(old)) as before,
+        zipfile.ZipFile(io.BytesIO(new)) as after,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        names = set(after.namelist())
+        for source in (before, after):
+            for info in source.infolist():
+                if source is after or info.filename not in names:
+                    out.writestr(info, source.read(info))
+    return buffer.getvalue()
 
 
 def _is_zip(data: bytes) -> bool:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_start_and_members"),
+        ("catalog", "0005_visible_titles"),
     ]
 
     operations = [
