@@ -47,11 +47,11 @@ CARD = (
     '<a href="{url}" class="block text-slate-100 no-underline hover:no-underline">'
     '<div class="aspect-[3/4] overflow-hidden rounded-lg bg-slate-800 ring-1 ring-slate-800 '
     'transition group-hover:ring-2 group-hover:ring-amber-300">{cover}</div>'
-    '<span class="mt-2 line-clamp-2 text-sm font-semibold group-hover:text-amber-300">{title}'
-    "</span></a>"
+    '<span class="card-title mt-2 line-clamp-2 text-sm font-semibold group-hover:text-amber-300">'
+    "{title}</span></a>"
     '<div class="mt-1 flex min-h-8 items-center justify-between gap-2 text-xs text-slate-400">'
-    '<span>{year}</span><span class="inline-flex items-center gap-1">{play}{button}</span>'
-    "</div></li>"
+    '<span class="card-year">{year}</span>'
+    '<span class="inline-flex items-center gap-1">{play}{button}</span></div></li>'
 )
 PLAY = (
     '<a href="{url}" class="play-button inline-flex size-8 items-center justify-center '

@@ -165,7 +165,7 @@ def cards(page):
 
 
 def card_titles(page):
-    return cards(page).locator("a > span").all_inner_texts()
+    return cards(page).locator(".card-title").all_inner_texts()
 
 
 def mark_document(page):
@@ -259,13 +259,13 @@ def test_genre_filter_and_year_sort_stay_in_the_address_across_pages(
     )
 
     first = card_titles(page)
-    first_years = [int(y) for y in cards(page).locator("div > span").all_inner_texts()]
+    first_years = [int(y) for y in cards(page).locator(".card-year").all_inner_texts()]
     assert len(first) == 6
     pages.get_by_role("link", name="Page 2").click()
     expect(page).to_have_url(f"{site.url}/?genre={shooter.pk}&sort=year&page=2")
     expect(cards(page)).to_have_count(5)
     second = card_titles(page)
-    second_years = [int(y) for y in cards(page).locator("div > span").all_inner_texts()]
+    second_years = [int(y) for y in cards(page).locator(".card-year").all_inner_texts()]
     assert still_same_document(page)
 
     assert set(first) | set(second) == SHOOTERS
