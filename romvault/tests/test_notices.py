@@ -13,7 +13,7 @@ from romvault import config
 
 ROOT = config.BASE_DIR
 NOTICES = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
-OURS = {"static/js/app.js", "static/js/player.js", "static/css/admin.css"}
+OURS = {"static/js/app.js", "static/js/player.js", "static/css/admin.css", "static/css/player.css"}
 
 
 def row(name):
