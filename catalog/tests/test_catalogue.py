@@ -15,7 +15,7 @@ INDEX = reverse("catalog:index")
 def titles(response):
     """The titles of the cards on a catalogue page, in order."""
     html = response.content.decode()
-    return re.findall(r'<span class="mt-2 line-clamp-2[^"]*">([^<]*)</span>', html)
+    return re.findall(r'<span class="card-title [^"]*">([^<]*)</span>', html)
 
 
 @pytest.fixture
