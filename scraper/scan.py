@@ -56,6 +56,9 @@ MAX_ERROR = Rom._meta.get_field("listing_error").max_length
 
 ErrorHandler = Callable[[str, str], None]
 
+OUTSIDE = "skipped: a symlink leading outside the ROM folders"
+REPEATED = "skipped: a symlink to a folder already scanned"
+
 
 @dataclass
 class ScanReport:
@@ -71,6 +74,8 @@ class ScanReport:
     listed: int = 0
     errors: int = 0
     listing_errors: int = 0
+    links_outside: int = 0
+    links_repeated: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
     failed_dirs: list = field(default_factory=list, repr=False)
@@ -81,8 +86,17 @@ class ScanReport:
             f" {self.missing:,} missing, {self.reappeared:,} reappeared,"
             f" {self.renamed:,} renamed, {self.errors:,} errors,"
             f" {self.listing_errors:,} archives not readable,"
-            f" {self.games_created:,} new games, in {self.elapsed:.1f} s"
+            f" {self.games_created:,} new games, in {self.elapsed:.1f} s{self._links()}"
         )
+
+    def _links(self) -> str:
+        """Said only when there were some: most libraries have no symlinks."""
+        parts = []
+        if self.links_outside:
+            parts.append(f"{self.links_outside:,} symlinks leading outside the ROM folders")
+        if self.links_repeated:
+            parts.append(f"{self.links_repeated:,} symlinks to folders already scanned")
+        return "; skipped " + " and ".join(parts) if parts else ""
 
 
 def parse_extensions(text: str) -> frozenset[str]:
@@ -96,22 +110,43 @@ def parse_extensions(text: str) -> frozenset[str]:
 FoundFile = tuple[str, int, int]
 
 
-def walk(roots, extensions, on_error: ErrorHandler, failed_dirs: list) -> Iterator[FoundFile]:
+def walk(
+    roots,
+    extensions,
+    on_error: ErrorHandler,
+    failed_dirs: list,
+    on_link: ErrorHandler | None = None,
+) -> Iterator[FoundFile]:
     """(path, size, mtime_ns) of every regular file under the roots with one of the extensions;
     errors go to on_error. Plain tuples: a rescan yields every file and must stay near the speed
     of a bare os.scandir walk.
 
     Folders that cannot be read are appended to failed_dirs, so that their files already in the
     database are not taken for missing.
+
+    A symlink is followed only when its real path stays inside one of the roots: a link to "/"
+    or "..", or to a file elsewhere, would index (and hash) files outside the ROM folders. Such
+    links, and links to a folder already walked, go to on_link (on_error without it). Linked
+    folders are walked after every real one, so a file is indexed under its real path, whatever
+    order the disk lists the folder and the link in, and a link back up the tree ends at once.
     """
+    on_link = on_link or on_error
+    real_roots = [os.path.realpath(root) for root in roots]
+
+    def inside(path: str) -> bool:
+        # commonpath compares whole segments: /roms2/x is not inside /roms.
+        real = os.path.realpath(path)
+        return any(real == root or os.path.commonpath([real, root]) == root for root in real_roots)
+
     visited = set()
     stack = [str(root) for root in reversed(roots)]
-    while stack:
-        folder = stack.pop()
+    linked = []
+    while stack or linked:
+        folder = stack.pop() if stack else linked.pop()
         try:
             info = os.stat(folder)
             if (info.st_dev, info.st_ino) in visited:
-                on_error(folder, "skipped: a symlink loop leads back to a folder already scanned")
+                on_link(folder, REPEATED)
                 continue
             visited.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as it:
@@ -126,7 +161,13 @@ def walk(roots, extensions, on_error: ErrorHandler, failed_dirs: list) -> Iterat
             name = entry.name
             try:
                 if entry.is_dir():
-                    stack.append(entry.path)
+                    # is_symlink() reads the type scandir already has: no system call.
+                    if not entry.is_symlink():
+                        stack.append(entry.path)
+                    elif inside(entry.path):
+                        linked.append(entry.path)
+                    else:
+                        on_link(entry.path, OUTSIDE)
                     continue
             except OSError as exc:
                 on_error(entry.path, f"skipped: {exc.strerror}")
@@ -144,6 +185,9 @@ def walk(roots, extensions, on_error: ErrorHandler, failed_dirs: list) -> Iterat
                         "skipped: the name is not valid UTF-8; rename the file to index it",
                     )
                     continue
+            if entry.is_symlink() and not inside(path):
+                on_link(path, OUTSIDE)
+                continue
             try:
                 info = entry.stat()
             except FileNotFoundError:
@@ -210,6 +254,14 @@ class Scanner:
         self.report.errors += 1
         self._on_error(path, message)
 
+    def skipped_link(self, path: str, message: str) -> None:
+        """A symlink not followed: reported with the errors, counted apart from them."""
+        if message == OUTSIDE:
+            self.report.links_outside += 1
+        else:
+            self.report.links_repeated += 1
+        self._on_error(path, message)
+
     def listing_error(self, path: str, message: str) -> None:
         """An archive that is indexed, but whose contents could not be (fully) read."""
         self.report.listing_errors += 1
@@ -226,7 +278,9 @@ class Scanner:
         new, changed, reappeared = [], [], []
         seen = 0
         # What is left in `known` after the walk was not found on disk.
-        for found in walk(self.roots, self.extensions, self.error, report.failed_dirs):
+        for found in walk(
+            self.roots, self.extensions, self.error, report.failed_dirs, self.skipped_link
+        ):
             seen += 1
             if not seen % 1000:
                 if self.stopped:

@@ -179,7 +179,7 @@ def test_bad_inputs_are_reported_and_the_scan_goes_on(tmp_path):
     root = tmp_path / "roms"
     put(root, "Good Game (1990).zip")
     put(root, "empty.zip", b"")
-    os.symlink(tmp_path / "nowhere.zip", root / "broken.zip")
+    os.symlink(root / "nowhere.zip", root / "broken.zip")  # inside: a link outside is skipped
     os.symlink(root, root / "loop")
     put(root, 'Quote "It" (1991).zip')
     put(root, "Emoji 🎮 Game (1992).zip")
@@ -192,9 +192,9 @@ def test_bad_inputs_are_reported_and_the_scan_goes_on(tmp_path):
     messages = {os.path.basename(path): msg for path, msg in errors}
     assert "empty" in messages["empty.zip"]
     assert "broken symlink" in messages["broken.zip"]
-    assert "symlink loop" in messages["loop"]
+    assert "a symlink to a folder already scanned" in messages["loop"]
     assert "not valid UTF-8" in messages["Caf\\xe9 (1993).zip"]
-    assert report.errors == 4
+    assert (report.errors, report.links_repeated) == (3, 1)
     assert report.new == 4
     assert Rom.objects.filter(path__endswith=long_name).exists()
     assert Game.objects.filter(title='Quote "It"').exists()
@@ -471,3 +471,124 @@ def test_files_indexed_before_archives_were_listed_are_listed_once(tmp_path, cou
     count_listings.clear()
     scan(tmp_path)
     assert count_listings == []
+
+
+# Symlinks: followed only while their real path stays inside the scanned folders.
+
+
+def outside_guard(monkeypatch, root):
+    """Fail at once if the walk lists a folder whose real path is outside root: a walk of "/"
+    would otherwise run for minutes before the test could tell."""
+    real_root, real_scandir = os.path.realpath(root), os.scandir
+
+    def scandir(path):
+        real = os.path.realpath(path)
+        assert os.path.commonpath([real, real_root]) == real_root, f"walked {path} -> {real}"
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_symlink_to_the_root_of_the_filesystem_is_not_followed(rom_dir, monkeypatch):
+    os.symlink("/", rom_dir / "slash")
+    outside_guard(monkeypatch, rom_dir)
+    report, errors = scan(rom_dir)
+    assert errors == [
+        (str(rom_dir / "slash"), "skipped: a symlink leading outside the ROM folders")
+    ]
+    assert (report.new, report.errors, report.links_outside) == (7, 0, 1)
+    assert "skipped 1 symlinks leading outside the ROM folders" in report.summary()
+
+
+def test_a_symlink_up_out_of_the_rom_folder_is_not_followed(rom_dir, monkeypatch):
+    put(rom_dir.parent, "Outside (1990).zip")
+    os.symlink("..", rom_dir / "loop")
+    outside_guard(monkeypatch, rom_dir)
+    report, errors = scan(rom_dir)
+    assert [os.path.basename(path) for path, _ in errors] == ["loop"]
+    assert report.links_outside == 1
+    assert Rom.objects.count() == 7
+    assert not Rom.objects.filter(path__endswith="Outside (1990).zip").exists()
+
+
+def test_a_symlink_to_a_sibling_folder_or_a_file_outside_is_not_followed(rom_dir):
+    sibling = rom_dir.parent / "elsewhere"
+    put(sibling, "Sibling Game (1991).zip")
+    secret = put(rom_dir.parent, "secret.txt", b"root:x:0:0")
+    os.symlink(sibling, rom_dir / "Elsewhere")
+    os.symlink(secret, rom_dir / "Secret (1992).zip")
+    report, errors = scan(rom_dir, hash_files=True)
+    assert sorted(os.path.basename(path) for path, _ in errors) == [
+        "Elsewhere",
+        "Secret (1992).zip",
+    ]
+    assert {msg for _, msg in errors} == {"skipped: a symlink leading outside the ROM folders"}
+    assert (report.new, report.hashed, report.links_outside) == (7, 7, 2)
+    assert not Rom.objects.filter(path__endswith="Sibling Game (1991).zip").exists()
+    assert not Rom.objects.filter(path__endswith="Secret (1992).zip").exists()
+
+
+def test_a_symlink_back_to_an_ancestor_inside_is_walked_once(rom_dir):
+    os.symlink("..", rom_dir / "Adventure" / "up")
+    os.symlink(rom_dir, rom_dir / "Action" / "root")
+    report, errors = scan(rom_dir)
+    assert (report.seen, report.new, report.errors) == (7, 7, 0)
+    assert report.links_repeated == 2
+    assert {msg for _, msg in errors} == {"skipped: a symlink to a folder already scanned"}
+    assert "skipped 2 symlinks to folders already scanned" in report.summary()
+
+
+def test_symlinks_that_stay_inside_are_followed_and_each_file_is_indexed_once(rom_dir):
+    # "Favourites" sorts before the folder it links to: the files still keep their real paths,
+    # whatever order the disk lists them in.
+    os.symlink(rom_dir / "Adventure", rom_dir / "A Favourites")
+    os.symlink("Dig, The (1995).zip", rom_dir / "The Dig (1995).zip")
+    report, errors = scan(rom_dir)
+    assert errors == [
+        (str(rom_dir / "A Favourites"), "skipped: a symlink to a folder already scanned")
+    ]
+    assert report.new == 8
+    assert not Rom.objects.filter(path__contains="/A Favourites/").exists()
+    assert Rom.objects.filter(
+        path=str(rom_dir / "Adventure" / "Dune II (1992)" / "DISK1.IMG")
+    ).exists()
+    # A link to a file inside is another name for it: indexed, as the user put it there.
+    assert Rom.objects.filter(path=str(rom_dir / "The Dig (1995).zip")).exists()
+
+
+def test_a_linked_folder_inside_a_root_is_followed_when_only_the_link_reaches_it(tmp_path):
+    # Two roots: the link in the first leads into the second, walked once, under its real path.
+    first, second = tmp_path / "first", tmp_path / "second"
+    put(first, "One (1990).zip")
+    put(second, "Two (1991).zip")
+    os.symlink(second, first / "second")
+    errors = []
+    report = Scanner([first, second], on_error=lambda *e: errors.append(e)).run()
+    assert report.new == 2 and report.links_outside == 0
+    assert sorted(Rom.objects.values_list("path", flat=True)) == [
+        str(first / "One (1990).zip"),
+        str(second / "Two (1991).zip"),
+    ]
+
+
+def test_files_indexed_through_a_link_leading_outside_are_marked_missing(rom_dir):
+    sibling = put(rom_dir.parent, "elsewhere/Sibling Game (1991).zip")
+    os.symlink(sibling.parent, rom_dir / "Elsewhere")
+    # As a scan that still followed such links stored it.
+    Rom.objects.create(
+        game=Game.objects.create(title="Sibling Game", year=1991),
+        path=str(rom_dir / "Elsewhere" / sibling.name),
+        size=4,
+        mtime_ns=sibling.stat().st_mtime_ns,
+    )
+    report, _ = scan(rom_dir)
+    assert (report.missing, report.links_outside) == (1, 1)
+    assert Rom.objects.get(path__contains="/Elsewhere/").missing_since is not None
+
+
+def test_scrape_command_says_which_symlinks_it_skipped(rom_dir):
+    os.symlink("/", rom_dir / "slash")
+    out, err = StringIO(), StringIO()
+    call_command("scrape", str(rom_dir), "--no-metadata", stdout=out, stderr=err)
+    assert "slash: skipped: a symlink leading outside the ROM folders" in err.getvalue()
+    assert "skipped 1 symlinks leading outside the ROM folders" in out.getvalue()
