@@ -269,6 +269,7 @@ class IGDBClient:
         """POST an Apicalypse body; the parsed JSON, after retries where retrying can help."""
         url = f"{self.api_url}/{endpoint}"
         refreshed_for = None
+        fresh_refused = 0  # tokens this request had minted that IGDB refused before any use
         reason = ""
         for attempt in range(1, self.attempts + 1):
             token = await self.token()
@@ -292,8 +293,13 @@ class IGDBClient:
                         reason = "IGDB sent a response that is not valid JSON"
                 elif status == 401:
                     # A token that worked before has expired (or hit the cap): replace it again.
-                    # Only one refused on its first use means wrong credentials.
+                    # A fresh one refused before any request got through with it usually means
+                    # wrong credentials; twice in a row, so that a fresh token used up by the
+                    # other open requests (whose answers were timeouts or 429s) is not taken
+                    # for that.
                     if refreshed_for == token and token not in self._proven:
+                        fresh_refused += 1
+                    if fresh_refused >= 2:
                         raise IGDBError(
                             "IGDB refused a freshly issued token: IGDB_CLIENT_ID and "
                             "IGDB_SECRET_KEY may belong to different applications. "

@@ -73,6 +73,29 @@ def test_an_expired_token_is_replaced_once_and_the_request_goes_through(fake):
     assert fake.stats.tokens_issued == 2
 
 
+def test_a_fresh_token_used_up_by_other_requests_is_replaced_and_not_called_wrong_credentials(
+    fake, monkeypatch
+):
+    # With four requests open, the others can use up a new token (their answers being timeouts
+    # or 429s) before this request's first use of it: seen in CI as a false "wrong credentials".
+    fake.token_expires_after = 1
+    authorized = fake._authorized
+
+    def second_token_used_up(handler):
+        issued = list(fake._tokens)
+        if len(issued) == 2 and handler.headers.get("Authorization") == f"Bearer {issued[1]}":
+            return False
+        return authorized(handler)
+
+    monkeypatch.setattr(fake, "_authorized", second_token_used_up)
+
+    async def two(client):
+        return [await client.games_by_id([673]) for _ in range(2)]
+
+    assert len(run(client_for(fake), two)) == 2
+    assert fake.stats.tokens_issued == 3
+
+
 def test_a_token_refused_right_after_it_was_issued_is_a_clear_error(fake):
     fake.token_expires_after = 0
     with pytest.raises(IGDBError, match="freshly issued token") as info:

@@ -79,7 +79,7 @@ def test_refused_tokens_and_server_errors_show_no_token(fake, library_dir, logs)
     fake.token_expires_after = 0  # every API call: 401, also with the fresh token
     output = scrape(library_dir)
     assert "freshly issued token" in output
-    assert fake.stats.tokens_issued == 2
+    assert fake.stats.tokens_issued == 3  # the first, then two fresh ones refused
     fake.token_expires_after = None
     fake.error_500_rate = 1.0
     output += scrape(library_dir, "--retry")
@@ -109,7 +109,7 @@ def test_the_debug_error_page_masks_the_secret_and_the_token(fake, settings):
     assert "freshly issued token" in page
     assert "IGDB_SECRET_KEY" in page and "********************" in page
     assert "Bearer" in page  # the frames' variables are shown, the token's value is not
-    assert len(fake._tokens) == 2
+    assert len(fake._tokens) == 3
     assert_nothing_secret(fake, page)
     del exc_info, raised
     sys.last_value = None
