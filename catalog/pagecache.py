@@ -10,7 +10,9 @@ every write that changes what a page shows: model signals for the admin and the 
 and the full path. CSRF tokens are never shared: they are cut out of their own places (form
 fields, hx-headers) before storing and a fresh one goes in on every hit. Pages with a message to
 show are not cached. The cache is each worker's own memory (Django's default local-memory
-cache): nothing to install, and the version row keeps all workers in step.
+cache): nothing to install, and the version row, in the database, keeps all workers in step, on
+one host or several (romvault/tests/test_two_servers.py). The filter options' cache
+(catalog/views/filters.py) is keyed on the same version.
 """
 
 import hashlib
@@ -51,6 +53,14 @@ def version() -> int:
     return row[0] if row else 0
 
 
+def version_for(request) -> int:
+    """The catalogue's version as this request first read it: the page cache's key and the
+    filter options' cache key (catalog/views/filters.py) agree, for one query."""
+    if not hasattr(request, "_catalogue_version"):
+        request._catalogue_version = version()
+    return request._catalogue_version
+
+
 def bump() -> None:
     """The catalogue changed: call inside the transaction that changed it."""
     from catalog.models import CatalogueVersion
@@ -78,7 +88,7 @@ def connect_signals() -> None:
 def _key(request) -> str:
     user = request.user
     parts = (
-        version(),
+        version_for(request),
         user.pk,
         user.get_username(),
         user.is_staff,

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from catalog.models import Game
-from catalog.pagecache import cached_page
+from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
     MATCH_CHOICES,
     SORTS,
@@ -56,7 +56,7 @@ def continue_playing(request, values, page):
 @permission_required("catalog.view_game", raise_exception=True)
 @cached_page
 def index(request):
-    options = filter_options(request.GET)
+    options = filter_options(request.GET, version_for(request))
     form = CatalogueFilters(
         request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
     )

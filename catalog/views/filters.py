@@ -29,7 +29,9 @@ YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
 # Genres and themes are the same for every user and every view of the catalogue, and change only
 # when a scrape brings new metadata: each worker keeps them this long instead of running the
-# query on every request.
+# query on every request. Kept under the catalogue's version, as rendered pages are: each
+# worker's cache is its own memory, and a scrape (another process, maybe another host) retires
+# them only through the version row.
 LABEL_OPTIONS_SECONDS = 60
 
 
@@ -60,7 +62,7 @@ def _label_options():
     return list(_rows(genres, "genre").union(_rows(themes, "theme"), all=True))
 
 
-def filter_options(data):
+def filter_options(data, catalogue_version):
     """{"genre": [(id, name), ...], "theme": ..., "developer": ..., "publisher": ...}.
 
     Genres and themes: every one some game has, for the select lists. Companies: only the
@@ -68,7 +70,8 @@ def filter_options(data):
     A library knows thousands of companies; listing them all made the catalogue page twice as
     slow to render. Companies are chosen from the links on game pages instead.
     """
-    rows = cache.get_or_set("catalog:label-options", _label_options, LABEL_OPTIONS_SECONDS)
+    key = f"catalog:label-options:{catalogue_version}"
+    rows = cache.get_or_set(key, _label_options, LABEL_OPTIONS_SECONDS)
     companies = []
     for kind in ("developer", "publisher"):
         if (pk := _requested_id(data, kind)) is not None:
