@@ -21,6 +21,7 @@ import threading
 import time
 import zipfile
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -259,17 +260,25 @@ def favourite_form(page: str, title: str) -> tuple[str, bool]:
     return action, 'aria-pressed="true"' in form
 
 
+@dataclass
+class TwoServers:
+    a: str  # base URLs
+    b: str
+    hosts: dict[str, dict]  # each host's environment
+    igdb: FakeIGDB
+    roms: Path
+    ada: Browser  # a normal user
+    root: Browser  # a super user
+    scrapes: list[int] = field(default_factory=list)  # pids of scrapes the admins started
+
+
 def test_two_app_servers_on_one_postgresql_see_each_others_changes_and_never_scrape_at_once(
     tmp_path, database_url
 ):
-    started_at = time.monotonic()
+    began = time.monotonic()
     roms = tmp_path / "roms"
     roms.mkdir()
-    for n, name in enumerate(FIRST_FILES):
-        write_zip(roms / name, bytes([n]) * 64)
-    scrapes = []  # pids of the scrapes the admins start, stopped at the end if still running
     with ExitStack() as stack:
-        stack.callback(lambda: [stop_if_running(pid) for pid in scrapes])
         igdb = stack.enter_context(FakeIGDB(build_dataset(n_games=12, seed=5), latency=0.01))
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
         env.update(
@@ -284,100 +293,107 @@ def test_two_app_servers_on_one_postgresql_see_each_others_changes_and_never_scr
             # One worker each: a page cached by a server is then the page it serves next.
             WEB_CONCURRENCY="1",
         )
-        host = {n: {**env, "DATA_DIR": str(tmp_path / n / "data")} for n in ("a", "b")}
+        hosts = {n: {**env, "DATA_DIR": str(tmp_path / n / "data")} for n in ("a", "b")}
         subprocess.run([sys.executable, "-c", f"PASSWORD = {PASSWORD!r}\n" + SETUP],
-                       cwd=config.BASE_DIR, env=host["a"], check=True, timeout=120)  # fmt: skip
-        servers = [stack.enter_context(gunicorn(n, host[n], tmp_path)) for n in ("a", "b")]
+                       cwd=config.BASE_DIR, env=hosts["a"], check=True, timeout=120)  # fmt: skip
+        servers = [stack.enter_context(gunicorn(n, hosts[n], tmp_path)) for n in ("a", "b")]
         wait_until_healthy(servers)
-        a, b = (url for url, _, _ in servers)
-        ready_at = time.monotonic()
+        ready = time.monotonic()
+        (a, _, _), (b, _, _) = servers
+        site = TwoServers(a, b, hosts, igdb, roms, Browser(), Browser())
+        stack.callback(lambda: [stop_if_running(pid) for pid in site.scrapes])
+        site.ada.log_in(a, "ada")
+        site.root.log_in(a, "root")
 
-        ada, root = Browser(), Browser()
-        ada.log_in(a, "ada")
-        root.log_in(a, "root")
-        # The empty library, cached by B for Ada, and its empty favourites.
-        assert titles(ada.get(f"{b}/")) == [] and titles(ada.get(f"{b}/favorites/")) == []
-
-        # Both admins show the button; both are clicked at the same moment. Every IGDB answer
-        # comes 3 s late for now: the scrape that starts is still identifying while the test
-        # tries to start others.
-        igdb.hang_rate, igdb.hang_seconds = 1.0, 3.0
-        panels = {site: root.get(f"{site}{SCRAPES}") for site in (a, b)}
-        assert all("Scan and scrape now" in panel for panel in panels.values())
-        answers = {}
-
-        def click(site, tab):
-            answers[site] = tab.post(f"{site}{SCRAPES}start/", panels[site]).text
-
-        clicks = [
-            threading.Thread(target=click, args=(site, root.another_tab())) for site in (a, b)
-        ]
-        for thread in clicks:
-            thread.start()
-        for thread in clicks:
-            thread.join()
-        started = {site: STARTED.search(text) for site, text in answers.items()}
-        scrapes += [int(found.group(1)) for found in started.values() if found]
-        assert len(scrapes) == 1, answers
-        refused = next(text for site, text in answers.items() if not started[site])
-        assert "A scrape is already running" in refused and "wait for it to finish" in refused
-        logs = [tmp_path / n / "data" / "logs" for n in ("a", "b")]
-        assert sorted(len(list(d.glob("*.log"))) if d.exists() else 0 for d in logs) == [0, 1]
-
-        # While it runs, both admins say so, and neither starts another.
-        identifying = "Identifying on IGDB"
-        wait_for(lambda: identifying in root.get(f"{b}{SCRAPES}"))
-        for site in (a, b):
-            panel = root.get(f"{site}{SCRAPES}")
-            assert "A scrape is already running" in panel and "Scan and scrape now" not in panel
-            again = root.post(f"{site}{SCRAPES}start/", panels[site]).text
-            assert "A scrape is already running" in again and "Scrape started" not in again
-        assert identifying in root.get(f"{a}{SCRAPES}"), "the checks above came too late"
-        igdb.hang_rate = 0.0
-        panel = wait_for(lambda: finished(root.get(f"{b}{SCRAPES}")))
-        assert "Last run: <strong>succeeded</strong>" in panel, panel
-        assert (
-            len(scrapes) == 1 and sum(len(list(d.glob("*.log"))) for d in logs if d.exists()) == 1
-        )
-
-        # The import, through both servers at once, for Ada's cached pages too.
-        for site in (b, a):
-            page = ada.get(f"{site}/")
-            assert sorted(titles(page)) == ["Doom", "Ishidó: The Way of Stones"], site
-            assert option_id(page, "Shooter") and option_id(page, "Puzzle"), "stale genre list"
-
-        # A favourite toggled through A: B's cached catalogue and favourites follow.
-        page = ada.get(f"{a}/")
-        toggle, pressed = favourite_form(page, "Doom")
-        assert not pressed and favourite_form(ada.get(f"{b}/"), "Doom") == (toggle, False)
-        ada.post(f"{a}{toggle}", page, [("next", "/")])
-        assert favourite_form(ada.get(f"{b}/"), "Doom") == (toggle, True)
-        assert titles(ada.get(f"{b}/favorites/")) == ["Doom"]
-
-        # An admin edit through A: B's cached pages show it.
-        changelist = root.get(f"{a}/admin/catalog/game/?q=Ishido")
-        change = re.search(r'href="(/admin/catalog/game/\d+/change/)[^"]*"', changelist).group(1)
-        form = root.get(f"{a}{change}")
-        fields = [
-            (k, "Ishido (edited)" if k == "title" else v) for k, v in form_fields(form, "game_form")
-        ]
-        saved = root.http.post(f"{a}{change}", data=as_form([*fields, ("_save", "Save")]))
-        assert saved.status_code == 200 and "was changed successfully" in saved.text, saved.text
-        for site in (b, a):
-            assert sorted(titles(ada.get(f"{site}/"))) == ["Doom", "Ishido (edited)"], site
-
-        # `manage.py scrape` on host A, from its command line: seen through both at once.
-        shooters = f"/?genre={option_id(ada.get(f'{b}/'), 'Shooter')}"
-        assert titles(ada.get(f"{b}{shooters}")) == ["Doom"]
-        write_zip(roms / LATER_FILE, b"wolf" * 16)
-        subprocess.run([sys.executable, "manage.py", "scrape", "-v0"], cwd=config.BASE_DIR,
-                       env=host["a"], check=True, timeout=60)  # fmt: skip
-        for site in (b, a):
-            assert titles(ada.get(f"{site}{shooters}")) == ["Doom", "Wolfenstein 3D"], site
+        a_scrape_from_the_command_line_is_seen_through_both_at_once(site)
+        a_favourite_toggled_through_a_is_seen_through_b_at_once(site)
+        an_admin_edit_through_a_is_seen_through_b_at_once(site)
+        two_admins_clicking_at_once_start_one_scrape_and_no_other_while_it_runs(site, tmp_path)
     print(
-        f"\ntwo servers: {ready_at - started_at:.1f} s to migrate and start both, "
-        f"{time.monotonic() - ready_at:.1f} s of browsing and scraping"
+        f"\ntwo servers: {ready - began:.1f} s to migrate and start both, "
+        f"{time.monotonic() - ready:.1f} s of browsing and scraping"
     )
+
+
+def a_scrape_from_the_command_line_is_seen_through_both_at_once(site):
+    ada, a, b = site.ada, site.a, site.b
+    # The empty library, cached by B for Ada, and its empty favourites.
+    assert titles(ada.get(f"{b}/")) == [] and titles(ada.get(f"{b}/favorites/")) == []
+    for n, name in enumerate(FIRST_FILES):
+        write_zip(site.roms / name, bytes([n]) * 64)
+    subprocess.run([sys.executable, "manage.py", "scrape", "-v0"], cwd=config.BASE_DIR,
+                   env=site.hosts["a"], check=True, timeout=60)  # fmt: skip
+    for server in (b, a):
+        page = ada.get(f"{server}/")
+        assert sorted(titles(page)) == ["Doom", "Ishidó: The Way of Stones"], server
+        assert option_id(page, "Shooter") and option_id(page, "Puzzle"), "stale genre list"
+
+
+def a_favourite_toggled_through_a_is_seen_through_b_at_once(site):
+    ada, a, b = site.ada, site.a, site.b
+    page = ada.get(f"{a}/")
+    toggle, pressed = favourite_form(page, "Doom")
+    assert not pressed and favourite_form(ada.get(f"{b}/"), "Doom") == (toggle, False)
+    ada.post(f"{a}{toggle}", page, [("next", "/")])
+    assert favourite_form(ada.get(f"{b}/"), "Doom") == (toggle, True)
+    assert titles(ada.get(f"{b}/favorites/")) == ["Doom"]
+
+
+def an_admin_edit_through_a_is_seen_through_b_at_once(site):
+    root, a, b = site.root, site.a, site.b
+    changelist = root.get(f"{a}/admin/catalog/game/?q=Ishido")
+    change = re.search(r'href="(/admin/catalog/game/\d+/change/)[^"]*"', changelist).group(1)
+    form = form_fields(root.get(f"{a}{change}"), "game_form")
+    edited = [(k, "Ishido (edited)" if k == "title" else v) for k, v in form]
+    saved = root.http.post(f"{a}{change}", data=as_form([*edited, ("_save", "Save")]))
+    assert saved.status_code == 200 and "was changed successfully" in saved.text, saved.text
+    for server in (b, a):
+        assert sorted(titles(site.ada.get(f"{server}/"))) == ["Doom", "Ishido (edited)"], server
+
+
+def two_admins_clicking_at_once_start_one_scrape_and_no_other_while_it_runs(site, tmp_path):
+    ada, root, a, b = site.ada, site.root, site.a, site.b
+    shooters = f"/?genre={option_id(ada.get(f'{b}/'), 'Shooter')}"
+    assert titles(ada.get(f"{b}{shooters}")) == ["Doom"]
+    write_zip(site.roms / LATER_FILE, b"wolf" * 16)
+    # Every IGDB answer comes 3 s late for now: the scrape that starts is still identifying
+    # while the test tries to start others.
+    site.igdb.hang_rate, site.igdb.hang_seconds = 1.0, 3.0
+    panels = {server: root.get(f"{server}{SCRAPES}") for server in (a, b)}
+    assert all("Scan and scrape now" in panel for panel in panels.values())
+    answers = {}
+
+    def click(server, tab):
+        answers[server] = tab.post(f"{server}{SCRAPES}start/", panels[server]).text
+
+    clicks = [threading.Thread(target=click, args=(s, root.another_tab())) for s in (a, b)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    started = {server: STARTED.search(text) for server, text in answers.items()}
+    site.scrapes += [int(found.group(1)) for found in started.values() if found]
+    assert len(site.scrapes) == 1, answers
+    refused = next(text for server, text in answers.items() if not started[server])
+    assert "A scrape is already running" in refused and "wait for it to finish" in refused
+
+    # While it runs, both admins say so, and neither starts another.
+    identifying = "Identifying on IGDB"
+    wait_for(lambda: identifying in root.get(f"{b}{SCRAPES}"))
+    for server in (a, b):
+        panel = root.get(f"{server}{SCRAPES}")
+        assert "A scrape is already running" in panel and "Scan and scrape now" not in panel
+        again = root.post(f"{server}{SCRAPES}start/", panels[server]).text
+        assert "A scrape is already running" in again and "Scrape started" not in again
+    assert identifying in root.get(f"{a}{SCRAPES}"), "the checks above came too late"
+    site.igdb.hang_rate = 0.0
+    panel = wait_for(lambda: finished(root.get(f"{b}{SCRAPES}")))
+    assert "Last run: <strong>succeeded</strong>" in panel, panel
+    # One log, on the host whose admin started the scrape: no other process was started.
+    logs = [len(list((tmp_path / n / "data" / "logs").glob("*.log"))) for n in ("a", "b")]
+    assert sorted(logs) == [0, 1]
+    for server in (b, a):
+        assert titles(ada.get(f"{server}{shooters}")) == ["Doom", "Wolfenstein 3D"], server
 
 
 def finished(panel: str) -> str | None:
