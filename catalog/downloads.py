@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Rom
+from romvault.streaming import in_threads
 from romvault.text import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,17 @@ class _FileSlice:
         self.file.close()
 
 
+class _AsyncFileSlice(_FileSlice):
+    """The same for the ASGI server (romvault/streaming.py): each chunk is read in a worker
+    thread, and while a slow client lets the send wait, no thread waits with it (a stalled
+    download costs a socket and an open file, not a thread that could serve pages)."""
+
+    __iter__ = None  # Django iterates synchronously whenever it can, and then reads it all
+
+    def __aiter__(self):
+        return in_threads(_FileSlice.__iter__(self))
+
+
 @require_http_methods(["GET", "HEAD"])
 @login_required
 @permission_required("catalog.download_rom", raise_exception=True)
@@ -208,7 +221,9 @@ def serve_rom(request, rom: Rom, disposition: str, version: str | None = None):
         file.close()
         body = ()
     else:
-        body = _FileSlice(file, first, length)
+        # Under ASGI, a synchronous body would be read whole into memory before the first byte.
+        slice_class = _AsyncFileSlice if isinstance(request, ASGIRequest) else _FileSlice
+        body = slice_class(file, first, length)
     response = StreamingHttpResponse(body, status=status)
     return _finish(response, headers | validators | {"Content-Length": str(length)})
 
