@@ -29,7 +29,7 @@ run: install
 # first: pages link to the hashed file names it writes.
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
+	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
 # The player's tests also assemble small DOS programs with nasm.

@@ -103,7 +103,7 @@ def throughput(work, user, duration, paths, **extra_env):
     server = subprocess.Popen(
         [
             *(str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")),
-            *("romvault.wsgi", "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}"),
+            *("--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}"),
         ],
         cwd=ROOT,
         env=env,

@@ -13,6 +13,8 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import close_old_connections
 
 IGDB_IMAGES = "https://images.igdb.com"
 
@@ -45,4 +47,24 @@ class ContentSecurityPolicyMiddleware:
             "Content-Type", ""
         ).startswith("text/html"):
             response["Content-Security-Policy"] = policy(settings.IGDB_IMAGE_URL)
+        return response
+
+
+class ReleaseDatabaseMiddleware:
+    """Under the ASGI server, gives the request's database connection back as soon as the
+    response is made, before it is sent.
+
+    Django closes it on request_finished, after the last byte: a client that reads a page or a
+    download slowly, or never, would hold a connection all that time, and 100 such clients use
+    up PostgreSQL's default max_connections. First in MIDDLEWARE, so it runs after every other
+    middleware's response work. Not for WSGI requests: the test client's run inside a test's
+    transaction, which closing would break (and a WSGI worker thread is held anyway)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(request, ASGIRequest):
+            close_old_connections()
         return response

@@ -1,13 +1,13 @@
 """Two app servers, one PostgreSQL: what people do through one is seen at once through the other,
 and only one scrape runs at a time, whichever admin starts it.
 
-Two real gunicorn servers (gunicorn.conf.py, DEBUG off) on two ports, as two hosts behind a load
-balancer would run them: the same SECRET_KEY and DATABASE_URL (a scratch database on the
-PostgreSQL at 127.0.0.1:5432, or the suite's own PostgreSQL server, dropped afterwards), each its
-own DATA_DIR. The test speaks HTTP to them as a browser does (CSRF tokens, session cookies; one
-cookie jar per user, sent to both ports as a browser sends it to every port of one host). Each
-server runs one worker process, so a page it has cached is the page it would serve again: the
-test primes each page through the other server before changing anything.
+Two real gunicorn servers (gunicorn.conf.py as `make serve` runs it, DEBUG off) on two ports, as
+two hosts behind a load balancer would run them: the same SECRET_KEY and DATABASE_URL (a scratch
+database on the PostgreSQL at 127.0.0.1:5432, or the suite's own PostgreSQL server, dropped
+afterwards), each its own DATA_DIR. The test speaks HTTP to them as a browser does (CSRF tokens,
+session cookies; one cookie jar per user, sent to both ports as a browser sends it to every port
+of one host). Each server runs one worker process, so a page it has cached is the page it would
+serve again: a page is fetched through one server before the change made through the other.
 """
 
 import os
@@ -119,7 +119,7 @@ def gunicorn(name: str, env: dict, work: Path):
     log = work / f"{name}.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [Path(sys.executable).parent / "gunicorn", "-c", "gunicorn.conf.py", "romvault.wsgi"],
+            [Path(sys.executable).parent / "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=config.BASE_DIR,
             env={**env, "BIND": f"127.0.0.1:{port}"},
             stdout=out,
