@@ -1,5 +1,6 @@
 """The library's games in the admin: the list with covers and match state, and its actions."""
 
+import re
 from functools import partial
 
 from django.contrib import admin, messages
@@ -16,6 +17,7 @@ from scraper import importer
 from scraper.igdb import MAX_LIMIT, IGDBError
 
 LOCKED_HELP = "Chosen by hand: scrapes keep this match"
+IGDB_ID_SEARCH = re.compile(r"=\s*(\d{1,20})")
 PLACEHOLDER = mark_safe('<span class="rv-cover rv-cover-none" title="No cover">no cover</span>')
 
 
@@ -118,6 +120,7 @@ class GameAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["cover"]
     search_fields = ["title", "alternative_names__name", "roms__path", "=igdb_id"]
+    search_help_text = "Title, alternative name or file path; =100101 finds IGDB id 100101."
     readonly_fields = [
         *("sort_title", "match_key", "created_at", "updated_at", "scraped_at"),
         "how_to_start",
@@ -165,6 +168,10 @@ class GameAdmin(admin.ModelAdmin):
         return start.with_start_roms(games)
 
     def get_search_results(self, request, queryset, search_term):
+        # "=100101": the game holding that IGDB record (the README's search syntax). Django's own
+        # "=igdb_id" search field would compare the whole term, "=" included, and find nothing.
+        if igdb_id := IGDB_ID_SEARCH.fullmatch(search_term.strip()):
+            return queryset.filter(igdb_id=min(int(igdb_id[1]), 2**31)), False  # no overflow
         found, duplicates = super().get_search_results(request, queryset, search_term)
         if duplicates:
             # A pk subquery instead of DISTINCT over every column, the long texts included.
