@@ -33,6 +33,8 @@ class SearchForm(forms.Form):
 
 class ChooseForm(forms.Form):
     igdb_id = forms.IntegerField(label="IGDB id", min_value=1, max_value=2**31 - 1)
+    # Sent by the confirmation page: the game the person agreed to merge into.
+    merge_into = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
@@ -132,6 +134,24 @@ def match_game(request, object_id, *, model_admin):
     return TemplateResponse(request, "admin/catalog/game/match.html", context)
 
 
+def confirm_merge(request, game: Game, holder: Game, igdb_id: int, back: str, model_admin):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Merge “{game}” into “{holder}”?",
+        "subtitle": None,
+        "opts": model_admin.opts,
+        "original": game,
+        "holder": holder,
+        "igdb_id": igdb_id,
+        "files": game.roms.count(),
+        "favorites": game.favorites.count(),
+        "holder_files": holder.roms.count(),
+        "back": back,
+        "has_view_permission": model_admin.has_view_permission(request, game),
+    }
+    return TemplateResponse(request, "admin/catalog/game/confirm_merge.html", context)
+
+
 def choose(request, game: Game, model_admin):
     # Back to the same search (the choose forms post to the page's own address), if any.
     back = request.get_full_path()
@@ -140,6 +160,11 @@ def choose(request, game: Game, model_admin):
         messages.error(request, "Enter an IGDB id: a whole number, as in igdb.com's game pages.")
         return redirect(back)
     igdb_id = form.cleaned_data["igdb_id"]
+    holder = Game.objects.filter(igdb_id=igdb_id).exclude(pk=game.pk).first()
+    # Merging deletes this game: only once the person has seen which game takes its files
+    # (and that very game: another may hold the record by now).
+    if holder is not None and form.cleaned_data["merge_into"] != holder.pk:
+        return confirm_merge(request, game, holder, igdb_id, back, model_admin)
     try:
         records = igdb_calls.call(lambda client: client.games_by_id([igdb_id]))
     except IGDBError as exc:

@@ -145,7 +145,7 @@ def test_choosing_a_record_another_game_holds_moves_the_files_there(
     copy = make_game(title="Doom Shareware", year=1993)
     rom = make_rom(game=copy, path="/roms/DOOMS.ZIP")
     Favorite.objects.create(user=super_user, game=copy)
-    response = admin_client.post(match_url(copy), {"igdb_id": DOOM})
+    response = admin_client.post(match_url(copy), {"igdb_id": DOOM, "merge_into": doom.pk})
     assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
     assert not Game.objects.filter(pk=copy.pk).exists()
     rom.refresh_from_db()
@@ -153,6 +153,43 @@ def test_choosing_a_record_another_game_holds_moves_the_files_there(
     assert rom.game_id == doom.pk and doom.match_locked
     assert Favorite.objects.get().game_id == doom.pk
     assert "files and favourites moved to that game" in messages_of(response)[0]
+
+
+def test_choosing_a_record_another_game_holds_asks_first_and_changes_nothing(
+    admin_client, super_user, make_game, make_rom, fake_igdb
+):
+    doom = make_game(title="Doom", year=1993, igdb_id=DOOM, match_status="matched")
+    make_rom(game=doom, path="/roms/DOOM.ZIP")
+    copy = make_game(title="Doom Shareware", year=1993)
+    make_rom(game=copy, path="/roms/DOOMS.ZIP")
+    make_rom(game=copy, path="/roms/DOOMS2.ZIP")
+    Favorite.objects.create(user=super_user, game=copy)
+    url = match_url(copy) + "?q=Doom"
+    response = admin_client.post(url, {"igdb_id": DOOM})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Merge “{copy}” into “{doom}”?" in html
+    assert f"IGDB game {DOOM} is already" in html and f"(game {doom.pk}, 1 file)" in html
+    assert "its 2 files and 1 favourite move to “Doom (1993)”" in html
+    assert f'<input type="hidden" name="merge_into" value="{doom.pk}">' in html
+    assert f'href="{url}"' in html  # "No, go back" to the same search
+    assert fake_igdb.stats.requests == 0 and Game.objects.filter(pk=copy.pk).exists()
+    # Confirmed for another game than the one now holding the record: asked again.
+    response = admin_client.post(url, {"igdb_id": DOOM, "merge_into": copy.pk})
+    assert response.status_code == 200 and Game.objects.filter(pk=copy.pk).exists()
+    # Confirmed: merged.
+    response = admin_client.post(url, {"igdb_id": DOOM, "merge_into": doom.pk})
+    assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
+    assert not Game.objects.filter(pk=copy.pk).exists()
+    assert doom.roms.count() == 3
+
+
+def test_choosing_the_games_own_record_again_needs_no_confirmation(
+    admin_client, make_game, fake_igdb
+):
+    doom = make_game(title="Doom", year=1993, igdb_id=DOOM, match_status="matched")
+    response = admin_client.post(match_url(doom), {"igdb_id": DOOM})
+    assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
 
 
 # --- IGDB failures are admin messages, never a 500 ------------------------------------------
