@@ -111,9 +111,10 @@ class ScrapeRunAdmin(admin.ModelAdmin):
         return [
             path("start/", wrap(require_POST(self.start_view)), name="scraper_scraperun_start"),
             path("status/", wrap(require_GET(self.status_view)), name="scraper_scraperun_status"),
-            path("<int:pk>/stop/", wrap(require_POST(self.stop_view)),
+            path("<path:object_id>/stop/", wrap(require_POST(self.stop_view)),
                  name="scraper_scraperun_stop"),
-            path("<int:pk>/log/", wrap(require_GET(self.log_view)), name="scraper_scraperun_log"),
+            path("<path:object_id>/log/", wrap(require_GET(self.log_view)),
+                 name="scraper_scraperun_log"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -162,10 +163,10 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             )
         return redirect("admin:scraper_scraperun_changelist")
 
-    def stop_view(self, request, pk):
+    def stop_view(self, request, object_id):
         if not request.user.has_perm(START_PERMISSION):
             raise PermissionDenied
-        run = self.get_object(request, str(pk))
+        run = self.get_object(request, object_id)
         if run is None:
             raise Http404("No such scrape run.")
         try:
@@ -180,8 +181,8 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             )
         return redirect("admin:scraper_scraperun_changelist")
 
-    def log_view(self, request, pk):
-        run = self.get_object(request, str(pk))
+    def log_view(self, request, object_id):
+        run = self.get_object(request, object_id)
         if run is None or not self.has_view_permission(request, run):
             raise Http404("No such scrape run.")
         path = runs.log_path(run)
