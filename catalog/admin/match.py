@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from catalog.admin import igdb_calls
-from catalog.models import Game
+from catalog.models import Game, is_image_id
 from scraper import importer
 from scraper.igdb import IGDBError
 from scraper.matching import Candidate, Platform, score
@@ -46,8 +46,6 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
         candidate = Candidate.from_igdb(record)
         if candidate.id <= 0 or not candidate.name:
             continue
-        cover = record.get("cover")
-        image_id = cover.get("image_id") if isinstance(cover, dict) else None
         platforms = [
             p.get("abbreviation") or p.get("name") or str(p.get("id"))
             for p in record.get("platforms") or ()
@@ -60,9 +58,7 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
                 "year": candidate.dos_year or candidate.year,
                 "platforms": ", ".join(platforms),
                 "score": score(title, year, candidate),
-                "cover_url": (
-                    f"{settings.IGDB_IMAGE_URL}/t_cover_small/{image_id}.jpg" if image_id else ""
-                ),
+                "cover_url": cover_url(candidate.cover),
             }
         )
     rows.sort(key=lambda row: -row["score"])
@@ -79,12 +75,20 @@ def stored_candidates(game: Game) -> list[dict]:
             "year": c.get("year"),
             "platforms": ", ".join(PLATFORMS.get(p, str(p)) for p in c.get("platforms") or ()),
             "score": c.get("score", 0.0),
-            "cover_url": "",
+            "cover_url": cover_url(c.get("cover")),
         }
         for c in game.match_candidates or ()
         if isinstance(c, dict) and isinstance(c.get("id"), int)
     ]
     return with_holders(rows)
+
+
+def cover_url(image_id) -> str:
+    """A candidate's cover (IGDB's 90x128 cover_small), or "" for none. Candidates are records
+    not in the library, so their covers are never cached here: always IGDB's."""
+    if not is_image_id(image_id):
+        return ""
+    return f"{settings.IGDB_IMAGE_URL}/t_cover_small/{image_id}.jpg"
 
 
 def with_holders(rows: list[dict]) -> list[dict]:

@@ -192,6 +192,17 @@ def test_choosing_the_games_own_record_again_needs_no_confirmation(
     assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
 
 
+def test_candidates_a_scrape_keeps_show_their_covers(admin_client, fake_igdb, dataset, tmp_path):
+    dataset.write_library(tmp_path / "library")
+    scrape(tmp_path / "library")
+    games = Game.objects.filter(match_status="no_match").exclude(match_candidates=[])
+    game, cover = next(
+        (game, c["cover"]) for game in games for c in game.match_candidates if c.get("cover")
+    )
+    html = admin_client.get(match_url(game)).content.decode()
+    assert f'src="{fake_igdb.image_url}/t_cover_small/{cover}.jpg"' in html
+
+
 # --- IGDB failures are admin messages, never a 500 ------------------------------------------
 
 
@@ -280,7 +291,7 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
         match_status="no_match",
         match_candidates=[
             {"id": WOLF_DOS, "name": "Wolfenstein 3D", "year": 1992, "platforms": [13],
-             "score": 0.74},
+             "score": 0.74, "cover": "co1wlf"},
             {"id": WOLF_PC_2007, "name": "Wolfenstein 3D", "year": 2007, "platforms": [6, 3],
              "score": 0.7},
         ],
@@ -293,6 +304,9 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
         (WOLF_PC_2007, "PC, 3"),
     ]
     assert f'aria-label="Choose Wolfenstein 3D (1992), IGDB {WOLF_DOS}"' in html
+    # The kept cover shows; the candidate stored without one says so.
+    assert f'src="{fake_igdb.image_url}/t_cover_small/co1wlf.jpg"' in html
+    assert html.count(">no cover</span>") == 1
     assert fake_igdb.stats.requests == 0
     # Choosing one of them works like choosing a search result.
     admin_client.post(match_url(game), {"igdb_id": WOLF_DOS})
