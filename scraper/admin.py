@@ -104,7 +104,7 @@ class ScrapeRunAdmin(admin.ModelAdmin):
         if not run.log:
             return "-"  # run from the command line: its output went to its terminal
         url = reverse("admin:scraper_scraperun_log", args=[run.pk])
-        return format_html('<a href="{}">{}</a>', url, run.log)
+        return format_html('<a href="{}" title="{}">Show log</a>', url, run.log)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

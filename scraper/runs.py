@@ -264,6 +264,11 @@ def stop(run: ScrapeRun) -> None:
         os.kill(int(pid), signal.SIGTERM)
     except ProcessLookupError:
         raise NotStopped("This scrape is not running any more.") from None
+    except PermissionError:  # another user's process (a scrape run by hand as root, say)
+        raise NotStopped(
+            f"This scrape (process {pid}) belongs to another user: stop it as that user "
+            f"(kill -TERM {pid})."
+        ) from None
 
 
 def prune_logs(folder: Path, keep: int) -> None:
