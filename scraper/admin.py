@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -46,6 +46,14 @@ class StartForm(forms.Form):
 
     def flags(self) -> list[str]:
         return [f"--{name}" for name, on in self.cleaned_data.items() if on]
+
+
+def _read(path, size: int, block: int = 64 * 1024):
+    """The first `size` bytes of a file, a block at a time."""
+    with path.open("rb") as file:
+        while size > 0 and (data := file.read(min(block, size))):
+            size -= len(data)
+            yield data
 
 
 @admin.register(ScrapeLock)
@@ -188,7 +196,13 @@ class ScrapeRunAdmin(admin.ModelAdmin):
         path = runs.log_path(run)
         if path is None:
             raise Http404("This run's log is not kept (older logs are deleted).")
-        response = FileResponse(path.open("rb"), content_type="text/plain; charset=utf-8")
+        # The log of a running scrape grows while it is sent: send what it held at the start,
+        # as its Content-Length says.
+        size = path.stat().st_size
+        response = StreamingHttpResponse(
+            _read(path, size), content_type="text/plain; charset=utf-8"
+        )
+        response["Content-Length"] = str(size)
         response["Content-Disposition"] = f'inline; filename="{path.name}"'
         return response
 

@@ -339,7 +339,14 @@ def test_the_log_link_shows_the_output_of_a_run_started_here(login, client, rom_
     assert page.count(f'href="{log_url(run)}"') == 2  # the panel and the run's row
     response = client.get(log_url(run))
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert b"Scan finished: 3 files seen" in b"".join(response.streaming_content)
+    log = runs.log_path(run)
+    assert response["Content-Length"] == str(log.stat().st_size)
+    # Written to while it is sent (a running scrape): what it held when asked, no more.
+    with log.open("a") as more:
+        more.write("A line written later\n")
+    sent = b"".join(response.streaming_content)
+    assert b"Scan finished: 3 files seen" in sent and b"written later" not in sent
+    assert len(sent) == int(response["Content-Length"])
 
 
 def test_a_run_from_the_command_line_has_no_log_link(login, client):
