@@ -206,6 +206,14 @@ class Game(models.Model):
     )
     match_error = models.TextField(blank=True)
     match_candidates = models.JSONField(default=list, blank=True)
+    # The IGDB fields a super user changed in the admin (GameAdmin.save_model): the importer
+    # leaves them as they are, so a re-fetch or a scrape cannot silently undo a correction.
+    edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields edited by hand; re-fetches and scrapes keep them.",
+    )
     # How to start the game, set by a super user when the chooser (scraper/launch.py) gets it
     # wrong. Scans and scrapes never write these, so they survive both, like a locked match.
     start_path = models.CharField(
