@@ -13,6 +13,10 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 IGDB_IMAGES = "https://images.igdb.com"
 
@@ -46,3 +50,26 @@ class ContentSecurityPolicyMiddleware:
         ).startswith("text/html"):
             response["Content-Security-Policy"] = policy(settings.IGDB_IMAGE_URL)
         return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has ended goes to the login page as a whole page.
+
+    Left alone, the request would follow the redirect and htmx would swap the login form into
+    the results (or a favourite button). The login page comes back to the page the user was on,
+    not to the fragment's URL (a favourite's toggle answers POST only). Goes after HtmxMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.htmx and response.status_code == 302 and self._to_login(response["Location"]):
+            here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+            return HttpResponseClientRedirect(redirect_to_login(here)["Location"])
+        return response
+
+    @staticmethod
+    def _to_login(location):
+        return urlsplit(location).path in (resolve_url(settings.LOGIN_URL), reverse("admin:login"))
