@@ -56,8 +56,10 @@ class HtmxLoginRedirectMiddleware:
     """An htmx request whose session has ended goes to the login page as a whole page.
 
     Left alone, the request would follow the redirect and htmx would swap the login form into
-    the results (or a favourite button). The login page comes back to the page the user was on,
-    not to the fragment's URL (a favourite's toggle answers POST only). Goes after HtmxMiddleware.
+    the results (or a favourite button). After logging in, a GET comes back to its own URL
+    (every GET address of the site is also a whole page: a live search, a page of results);
+    anything else to the page it was sent from (a favourite's toggle answers POST only).
+    Goes after HtmxMiddleware.
     """
 
     def __init__(self, get_response):
@@ -66,7 +68,10 @@ class HtmxLoginRedirectMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.htmx and response.status_code == 302 and self._to_login(response["Location"]):
-            here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+            if request.method == "GET":
+                here = request.get_full_path()
+            else:
+                here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
             return HttpResponseClientRedirect(redirect_to_login(here)["Location"])
         return response
 
