@@ -102,6 +102,18 @@ def test_a_failed_htmx_request_leaves_the_page_whole_and_says_what_happened(page
     banner.get_by_role("button", name="Dismiss").click()
     expect(banner).to_be_hidden()
 
+    # No answer at all (the server is gone, the network dropped): the same banner, its own words.
+    page.route("**/?*", lambda route: route.abort())
+    page.get_by_label("Genre", exact=True).select_option(label="Shooter")
+    expect(banner).to_contain_text("No answer from the server")
+    expect(cards(page)).to_have_count(30)
+    page.unroute("**/?*")
+    # The next request that works takes the banner away.
+    page.get_by_label("Genre", exact=True).select_option(label="Adventure")
+    expect(banner).to_be_hidden()
+    expect(cards(page)).to_have_count(5)  # six adventures, The Dig deleted above
+    assert still_same_document(page)
+
 
 def test_an_htmx_search_after_the_session_ended_opens_the_login_page_whole(page, site, users):  # noqa: F811
     log_in(page, site.url, "normal")
