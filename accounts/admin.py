@@ -21,7 +21,7 @@ class UserCreationForm(AdminUserCreationForm):
 
 class UserChangeWithRoleForm(UserChangeForm):
     # "No role" stays possible here, to take someone's access away without deleting them; they
-    # then see a page saying so (templates/403.html) when they log in.
+    # then see a page saying so (templates/accounts/no_role.html) when they log in.
     role = forms.ChoiceField(
         choices=[("", "No role: can log in, sees nothing"), *Role.choices],
         required=False,

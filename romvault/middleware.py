@@ -1,4 +1,5 @@
-"""Content Security Policy on every HTML page (Django 5.2 has none built in).
+"""Content Security Policy on every HTML page (Django 5.2 has none built in); and htmx requests
+that meet the login page (HtmxLoginRedirectMiddleware, below).
 
 The pages keep to it: scripts and styles come only from our static files (no inline <script>,
 no on...= attributes, no style= attributes), Alpine.js is its CSP build (no eval), and htmx is
@@ -56,10 +57,10 @@ class HtmxLoginRedirectMiddleware:
     """An htmx request whose session has ended goes to the login page as a whole page.
 
     Left alone, the request would follow the redirect and htmx would swap the login form into
-    the results (or a favourite button). After logging in, a GET comes back to its own URL
-    (every GET address of the site is also a whole page: a live search, a page of results);
-    anything else to the page it was sent from (a favourite's toggle answers POST only).
-    Goes after HtmxMiddleware.
+    the results (or a favourite button, or the admin's scrape panel). After logging in, a
+    request for the page it came from comes back to its own URL (the live search: "/?q=doom"
+    from "/"); any other (a favourite's toggle, which answers POST only; the scrape panel's
+    status fragment) to the page it came from. Goes after HtmxMiddleware.
     """
 
     def __init__(self, get_response):
@@ -68,10 +69,9 @@ class HtmxLoginRedirectMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.htmx and response.status_code == 302 and self._to_login(response["Location"]):
-            if request.method == "GET":
+            here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+            if request.method == "GET" and request.path == urlsplit(here).path:
                 here = request.get_full_path()
-            else:
-                here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
             return HttpResponseClientRedirect(redirect_to_login(here)["Location"])
         return response
 

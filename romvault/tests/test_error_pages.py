@@ -115,6 +115,7 @@ def test_htmx_errors_keep_their_status_so_htmx_swaps_nothing(client, normal_user
     [
         ("get", "/?q=doom", "/", "/%3Fq%3Ddoom"),  # the live search
         ("post", "/favorites/{pk}/", "/games/{pk}/doom/", "/games/{pk}/doom/"),  # a favourite
+        ("get", "/admin/scraper/scraperun/", "/admin/", "/admin/"),  # a fragment of another page
     ],
 )
 def test_an_htmx_request_after_the_session_ended_loads_the_login_page_whole(
