@@ -5,6 +5,7 @@ from catalog.views import healthz
 
 admin.site.site_header = "romvault administration"
 admin.site.site_title = "romvault admin"
+handler403 = "romvault.views.permission_denied"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -118,13 +118,30 @@ def test_a_reversed_year_range_is_swapped(browse, games):
     assert titles(browse(year_from=1993, year_to=1990)) == ["Commander Keen", "Doom"]
 
 
-def test_match_status_filter(browse, games):
-    assert titles(browse(match="matched")) == ["The Dig", "Doom"]
-    assert titles(browse(match="unmatched")) == ["Commander Keen", "Zork"]
+def test_match_status_filter_for_super_users(client, super_user, games):
+    client.force_login(super_user)
+    response = client.get(INDEX, {"match": "matched"})
+    assert titles(response) == ["The Dig", "Doom"]
+    assert '<label for="f-match">Match status</label>' in response.content.decode()
+    assert "Remove filter Matched" in response.content.decode()
+    assert titles(client.get(INDEX, {"match": "unmatched"})) == ["Commander Keen", "Zork"]
+    assert titles(client.get(INDEX, {"developer": games["id_soft"].pk, "match": "matched"})) == [
+        "Doom"
+    ]
+
+
+@pytest.mark.parametrize("persona", ["demo_user", "normal_user"])
+def test_match_status_is_hidden_from_and_ignored_for_everyone_else(client, request, games, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(INDEX, {"match": "unmatched"})
+    html = response.content.decode()
+    assert "Match status" not in html and 'name="match"' not in html
+    assert titles(response) == ["Commander Keen", "The Dig", "Doom", "Zork"]  # not filtered
+    assert "Remove filter" not in html  # no "Not matched" chip either
 
 
 def test_filters_combine(browse, games):
-    assert titles(browse(developer=games["id_soft"].pk, match="matched")) == ["Doom"]
+    assert titles(browse(developer=games["id_soft"].pk, year_from=1991)) == ["Doom"]
 
 
 def test_my_favourites_filter_shows_only_my_own(browse, games, normal_user, make_user):

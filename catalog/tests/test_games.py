@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,6 +126,25 @@ def test_demo_user_sees_no_download_or_favourite_button(client, demo_user, make_
     assert "aria-pressed" not in html
 
 
+def test_demo_user_is_told_why_the_files_have_no_download_button(client, demo_user, make_rom):
+    rom = make_rom()
+    client.force_login(demo_user)
+    html = client.get(game_url(rom.game)).content.decode()
+    assert "Your account can browse but not download." in html
+
+
+def test_a_demo_group_granted_play_is_told_it_can_play_but_not_download(
+    client, demo_user, make_rom
+):
+    Group.objects.get(name="demo").permissions.add(
+        Permission.objects.get(codename="play_game", content_type__app_label="catalog")
+    )
+    rom = make_rom()
+    client.force_login(demo_user)
+    html = client.get(game_url(rom.game)).content.decode()
+    assert "Your account can play these games in the browser but not download." in html
+
+
 @pytest.mark.parametrize("persona", ["normal_user", "super_user"])
 def test_normal_and_super_users_see_download_and_favourite_buttons(
     client, request, make_rom, persona
@@ -134,6 +154,7 @@ def test_normal_and_super_users_see_download_and_favourite_buttons(
     html = client.get(game_url(rom.game)).content.decode()
     assert reverse("catalog:rom-download", args=[rom.pk]) in html
     assert 'aria-pressed="false"' in html
+    assert "but not download" not in html
 
 
 @pytest.mark.parametrize("games", [1, 60])

@@ -57,8 +57,13 @@ def continue_playing(request, values, page):
 @cached_page
 def index(request):
     options = filter_options(request.GET, version_for(request))
+    user = request.user
+    can_see_matching = user.has_perm("catalog.change_game")  # super users, who run the scraper
     form = CatalogueFilters(
-        request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
+        request.GET,
+        options=options,
+        can_favorite=user.has_perm("catalog.view_favorite"),
+        can_see_matching=can_see_matching,
     )
     values = form.values()
     games = filter_games(Game.objects.for_cards(request.user), values, request.user)
@@ -74,7 +79,7 @@ def index(request):
             "options": options,
             "active_filters": active_filters(values, options),
             "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-            "match_choices": MATCH_CHOICES,
+            "match_choices": MATCH_CHOICES if can_see_matching else [],
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",

@@ -99,12 +99,14 @@ class CatalogueFilters(forms.Form):
     fav = forms.BooleanField(required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
 
-    def __init__(self, data, *, options, can_favorite):
+    def __init__(self, data, *, options, can_favorite, can_see_matching):
         super().__init__(data)
         for kind in OPTION_KINDS:
             self.fields[kind].choices = [(str(pk), name) for pk, name in options[kind]]
         if not can_favorite:
             del self.fields["fav"]
+        if not can_see_matching:
+            del self.fields["match"]  # the scraper's bookkeeping: for those who run it
 
     def values(self):
         """The valid parameters, invalid ones dropped (the form's errors are never shown)."""

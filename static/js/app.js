@@ -50,3 +50,44 @@ document.addEventListener("alpine:init", () => {
 for (const details of document.querySelectorAll("details[data-open-wide]")) {
   if (window.matchMedia("(min-width: 64rem)").matches) details.open = true;
 }
+
+// A failed htmx request (an error page, or no answer at all) swaps nothing: htmx leaves the page
+// as it was, which alone looks like a click that did nothing. Say what happened, with the error
+// page's own heading and message (templates/_error.html), in the banner of base.html.
+const requestError = document.getElementById("request-error");
+
+function showRequestError(title, detail) {
+  if (!requestError) return;
+  requestError.querySelector("[data-error-title]").textContent = title;
+  requestError.querySelector("[data-error-detail]").textContent = detail;
+  requestError.hidden = false;
+}
+
+if (requestError) {
+  requestError.querySelector("[data-error-dismiss]").addEventListener("click", () => {
+    requestError.hidden = true;
+  });
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  // DOMParser runs no scripts and loads nothing: it only reads the page's text.
+  const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+  const title = page.getElementById("error-heading")?.textContent.trim();
+  const message = page.getElementById("error-message")?.textContent.trim().replace(/\s+/g, " ");
+  showRequestError(
+    title || `The server answered with error ${xhr.status}`,
+    `${message ? message + " " : ""}This page was not updated.`,
+  );
+});
+
+document.addEventListener("htmx:sendError", () => {
+  showRequestError(
+    "No answer from the server",
+    "Check your connection and try again. This page was not updated.",
+  );
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (requestError && event.detail.successful) requestError.hidden = true;
+});
