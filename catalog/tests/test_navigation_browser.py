@@ -94,6 +94,16 @@ def test_slash_focuses_the_search_box_unless_the_user_is_typing(page, site):
     page.get_by_label("From year").focus()
     page.keyboard.press("/")
     assert focused(page, "e.id") == "f-year-from"
+    # The player's keys belong to the game (templates/catalog/player.html's #player).
+    page.evaluate(
+        """() => {
+            const player = Object.assign(document.createElement("div"), {id: "player", tabIndex: 0});
+            document.querySelector("main").append(player);
+            player.focus();
+        }"""
+    )
+    page.keyboard.press("/")
+    assert focused(page, "e.id") == "player"
     # On a page with the header's plain search box too.
     page.goto(site + "/favorites/")
     page.keyboard.press("/")

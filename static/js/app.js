@@ -64,11 +64,12 @@ for (const sort of document.querySelectorAll("select[data-sort]")) {
   });
 }
 
-// "/" focuses the search box, as on many sites, unless the user is typing somewhere.
+// "/" focuses the search box, as on many sites, unless the user is typing somewhere or playing
+// (the player's keys go to the game while it has focus).
 document.addEventListener("keydown", (event) => {
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target;
-  if (target.isContentEditable || target.closest("input, textarea, select")) return;
+  if (target.isContentEditable || target.closest("input, textarea, select, #player")) return;
   const search = document.querySelector("[data-search-shortcut]");
   if (!search) return;
   event.preventDefault();
