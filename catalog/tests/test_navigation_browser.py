@@ -97,7 +97,8 @@ def test_slash_focuses_the_search_box_unless_the_user_is_typing(page, site):
     # The player's keys belong to the game (templates/catalog/player.html's #player).
     page.evaluate(
         """() => {
-            const player = Object.assign(document.createElement("div"), {id: "player", tabIndex: 0});
+            const player = document.createElement("div");
+            Object.assign(player, {id: "player", tabIndex: 0});
             document.querySelector("main").append(player);
             player.focus();
         }"""
