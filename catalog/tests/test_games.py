@@ -1,6 +1,7 @@
 """The game page (catalog/views/games.py)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -28,6 +29,17 @@ def test_game_page_lists_the_files(client, demo_user, make_rom):
     response = client.get(rom.game.get_absolute_url())
     assert response.status_code == 200
     assert b"Keen 4.zip" in response.content
+
+
+def test_files_table_numbers_the_disks_of_a_folder_set(client, demo_user, make_game, make_rom):
+    dune = make_game(title="Dune II", year=1992)
+    for n in (1, 2):
+        make_rom(game=dune, path=f"/roms/Dune II (1992)/DISK{n}.ZIP")
+    client.force_login(demo_user)
+    html = client.get(dune.get_absolute_url()).content.decode()
+    cells = re.findall(r'sm:table-cell">(Disk [^<]*)</td>', html)
+    assert cells == ["Disk 1", "Disk 2"]
+    assert "· Disk 2</span>" in html  # under the name, on a phone
 
 
 def test_game_page_of_an_unknown_game_is_404(client, demo_user):

@@ -11,7 +11,6 @@ from catalog.models import Game
 from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
     MATCH_CHOICES,
-    SORTS,
     YEAR_MAX,
     YEAR_MIN,
     CatalogueFilters,
@@ -19,6 +18,7 @@ from catalog.views.filters import (
     filter_games,
     filter_options,
     query_string,
+    sort_options,
 )
 
 PAGE_SIZE = 48
@@ -45,7 +45,7 @@ def render_cards(request, page_template, context):
 def continue_playing(request, values, page):
     """The games with the user's saves, above the first page of the whole catalogue."""
     user = request.user
-    if page.number != 1 or set(values) - {"sort"} or not user.has_perm("catalog.play_game"):
+    if page.number != 1 or set(values) - {"sort", "dir"} or not user.has_perm("catalog.play_game"):
         return []
     return list(Game.objects.continue_playing(user))
 
@@ -78,12 +78,12 @@ def index(request):
             "values": values,
             "options": options,
             "active_filters": active_filters(values, options),
-            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+            "sorts": sort_options(),
             "match_choices": MATCH_CHOICES if can_see_matching else [],
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",
-            "is_filtered": bool(set(values) - {"sort"}),
+            "is_filtered": bool(set(values) - {"sort", "dir"}),
             "continue_playing": continue_playing(request, values, page),
         },
     )

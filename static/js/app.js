@@ -91,3 +91,50 @@ document.addEventListener("htmx:sendError", () => {
 document.addEventListener("htmx:afterRequest", (event) => {
   if (requestError && event.detail.successful) requestError.hidden = true;
 });
+
+// Sorting: a new sort starts in its own direction (years newest first, titles A to Z), and the
+// direction's labels say what it means for that sort. "input" comes before the "change" that
+// submits the form, so the request carries the new direction.
+for (const sort of document.querySelectorAll("select[data-sort]")) {
+  sort.addEventListener("input", () => {
+    const direction = sort.form.elements.dir;
+    const chosen = sort.selectedOptions[0];
+    if (!direction || !chosen) return;
+    for (const option of direction.options) option.text = chosen.dataset[option.value];
+    direction.value = chosen.dataset.default;
+  });
+}
+
+// "/" focuses the search box, as on many sites, unless the user is typing somewhere or playing
+// (the player's keys go to the game while it has focus).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.isContentEditable || target.closest("input, textarea, select, #player")) return;
+  const search = document.querySelector("[data-search-shortcut]");
+  if (!search) return;
+  event.preventDefault();
+  search.focus();
+  search.select();
+});
+
+// The account menu: a <details> folded into a button on a phone, its links in the header's row
+// on a wider screen (kept open there, also when the window is resized). A click elsewhere or Esc
+// folds it on a phone.
+const wide = window.matchMedia("(min-width: 40rem)");
+for (const menu of document.querySelectorAll("details[data-menu]")) {
+  const fit = () => {
+    menu.open = wide.matches;
+  };
+  fit();
+  wide.addEventListener("change", fit);
+  document.addEventListener("click", (event) => {
+    if (!wide.matches && menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !wide.matches && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+}
