@@ -77,6 +77,7 @@ def test_suggestions_open_with_thumbnails_and_follow_the_keyboard(
     highlighted(page, box, options, 0)
     box.press("ArrowDown")
     highlighted(page, box, options, 1)
+    screenshot(page, "suggestions-desktop-highlighted")
     box.press("ArrowUp")
     box.press("ArrowUp")  # past the first: back to the box itself
     highlighted(page, box, options, None)
