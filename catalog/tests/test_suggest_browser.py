@@ -175,3 +175,24 @@ def test_suggestions_fit_a_phone(
     screenshot(page, "suggestions-phone")
     options.nth(1).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_without_javascript_the_box_is_a_plain_search_form(
+    browser,
+    site,  # noqa: F811
+    users,
+):
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        log_in(page, site.url, "normal")
+        box, listbox, _ = parts(page)
+        box.fill("doom")
+        expect(listbox).to_be_hidden()
+        box.press("Enter")
+        expect(page).to_have_url(re.compile(r"/\?q=doom"))
+        assert card_titles(page) == ["Doom", "Doom II: Hell on Earth"]
+        expect(listbox).to_be_hidden()
+    finally:
+        context.close()
