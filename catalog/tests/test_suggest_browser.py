@@ -153,6 +153,21 @@ def test_an_older_query_s_answer_never_shows(
     assert not any("Duke" in text for text in page.evaluate("window.seen"))
 
 
+def test_after_the_session_ends_the_login_page_is_not_shown_as_suggestions(
+    page,
+    site,  # noqa: F811
+    users,
+):
+    log_in(page, site.url, "normal")
+    box, listbox, _ = parts(page)
+    page.context.clear_cookies()
+    with page.expect_response(re.compile(r"/accounts/login/\?next=/search/suggest/")):
+        box.press_sequentially("doom", delay=30)
+    page.wait_for_timeout(200)  # time for htmx to have swapped, had it been going to
+    expect(listbox).to_be_hidden()
+    assert page.locator("#q-suggestions").inner_html() == ""
+
+
 def test_suggestions_fit_a_phone(
     page,
     site,  # noqa: F811

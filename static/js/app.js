@@ -63,13 +63,11 @@ document.addEventListener("alpine:init", () => {
     fresh(event) {
       // hx-sync aborts a request when a newer one starts, but one already answered may still
       // arrive after its successor started: show only the answer for what the box holds now.
-      // An answer from elsewhere (the login page, once the session has expired) neither.
+      // The login page, where the request ends once the session has expired, has no q: the
+      // same test keeps it out of the list.
       const answered = new URL(event.detail.xhr.responseURL);
-      const asked = new URL(event.detail.requestConfig.path, window.location.href);
       const query = (answered.searchParams.get("q") ?? "").trim();
-      if (answered.pathname !== asked.pathname || query !== this.$refs.input.value.trim()) {
-        event.detail.shouldSwap = false;
-      }
+      if (query !== this.$refs.input.value.trim()) event.detail.shouldSwap = false;
     },
     update() {
       this.highlight(-1);
