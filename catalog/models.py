@@ -102,6 +102,15 @@ class GameQuerySet(models.QuerySet):
             Q(title__icontains=query) | Q(alternative_names__name__icontains=query)
         ).distinct()
 
+    def suggestions(self, query, limit=8):
+        """The first `limit` games search() finds, in its order, with what a suggestion under
+        the search box shows (title, year, cover): one query, the cover joined in."""
+        return (
+            self.search(query)
+            .select_related("cover")
+            .only("title", "slug", "year", "release_date", "cover__image_id", "cover__file")[:limit]
+        )
+
     def with_favorite_flag(self, user):
         """Annotate `is_favorite` for `user`: one EXISTS per row, never a query per card."""
         if not user.is_authenticated:

@@ -220,7 +220,7 @@ def test_each_role_logs_in_through_the_form_and_sees_only_its_controls(page, sit
 def test_live_search_swaps_the_results_updates_the_address_and_survives_a_reload(page, site, users):
     log_in(page, site.url, "normal")
     mark_document(page)
-    search = page.get_by_role("searchbox", name="Search titles and alternative names")
+    search = page.get_by_role("combobox", name="Search titles and alternative names")
     search.press_sequentially("wolf3d", delay=20)  # an alternative name of Wolfenstein 3D
     expect(page).to_have_url(site.url + "/?q=wolf3d")
     expect(page.get_by_role("status").first).to_have_text("1 game")
@@ -372,7 +372,7 @@ def test_catalogue_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, s
     assert has_no_sideways_scroll(page)
     phone_columns = columns(page, "#results ul.grid")
     assert 2 <= phone_columns < desktop_columns
-    expect(page.get_by_role("searchbox")).to_be_in_viewport()
+    expect(page.get_by_role("combobox")).to_be_in_viewport()
     screenshot(page, "catalogue-phone")
     # The filters fold away on a phone, one tap opens them, and they work.
     genre = page.get_by_label("Genre", exact=True)

@@ -71,6 +71,8 @@ EXPECTED = {
     ("favicon", "POST"): _ALL_405,
     ("catalog:index", "GET"): _BROWSE,
     ("catalog:index", "POST"): _ALL_405,
+    ("catalog:suggest", "GET"): _BROWSE,
+    ("catalog:suggest", "POST"): _ALL_405,
     ("catalog:game-detail", "GET"): _BROWSE,
     ("catalog:game-detail", "POST"): _ALL_405,
     ("catalog:favorites", "GET"): _OWN,
