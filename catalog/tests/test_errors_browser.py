@@ -118,7 +118,7 @@ def test_a_failed_htmx_request_leaves_the_page_whole_and_says_what_happened(page
 def test_an_htmx_search_after_the_session_ended_opens_the_login_page_whole(page, site, users):  # noqa: F811
     log_in(page, site.url, "normal")
     Session.objects.all().delete()  # logged out elsewhere, or the session expired
-    page.get_by_role("searchbox", name="Search titles and alternative names").fill("doom")
+    page.get_by_role("combobox", name="Search titles and alternative names").fill("doom")
     # The filter form's own parameters come along (empty ones too): the search is kept.
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/%3Fq%3Ddoom"))
     expect(page.locator("#results")).to_have_count(0)  # a whole page, not swapped into results
@@ -127,7 +127,7 @@ def test_an_htmx_search_after_the_session_ended_opens_the_login_page_whole(page,
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/\?q=doom"))
     expect(cards(page)).to_have_count(2)
-    expect(page.get_by_role("searchbox")).to_have_value("doom")
+    expect(page.locator("#q")).to_have_value("doom")
 
 
 def test_a_demo_user_is_told_why_the_files_have_no_download_button(page, site, users):  # noqa: F811

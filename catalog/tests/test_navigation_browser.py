@@ -86,7 +86,7 @@ def test_slash_focuses_the_search_box_unless_the_user_is_typing(page, site):
     log_in(page, site)
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("/")
-    search = page.get_by_role("searchbox")
+    search = page.get_by_role("combobox", name="Search titles and alternative names")
     expect(search).to_be_focused()
     expect(search).to_have_value("")  # the key only moved the focus
     page.keyboard.type("ac/dc")
@@ -141,7 +141,7 @@ def test_the_header_is_one_row_on_a_phone_with_the_account_links_behind_a_button
     log_in(page, site, "super")  # the longest menu: Favourites, Admin, Password, Log out
     height = header_height(page)
     assert height <= 64, f"{height} px of header at 375 px wide"
-    search = page.get_by_role("searchbox")
+    search = page.get_by_role("combobox", name="Search titles and alternative names")
     assert search.bounding_box()["width"] >= 150
     log_out = page.get_by_role("button", name="Log out")
     expect(log_out).to_be_hidden()

@@ -1,4 +1,7 @@
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,8 +15,23 @@ MIN_QUERY = 2
 MAX_QUERY = CatalogueFilters.base_fields["q"].max_length
 
 
+def quiet_when_logged_out(view):
+    """A suggestion asked for after the session ended answers 204, which htmx swaps nowhere:
+    the search's own request, a moment later, takes the user to the login page and back to
+    their search afterwards (HtmxLoginRedirectMiddleware), with the query in its address."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponse(status=204)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
 @revalidated
+@quiet_when_logged_out
 @login_required
 @permission_required("catalog.view_game", raise_exception=True)
 def suggest(request):
