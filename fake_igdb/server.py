@@ -83,6 +83,7 @@ class Stats:
     unauthorized: int = 0
     max_in_one_second: int = 0
     max_open: int = 0
+    images: dict[str, int] = field(default_factory=dict)  # image GETs answered, by size
     by_endpoint: dict[str, int] = field(default_factory=dict)
     log: list[tuple[float, float, str, int]] = field(default_factory=list)
 
@@ -153,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
         m = _IMAGE_PATH.match(urlsplit(self.path).path)
         size = m and m.group(1).removesuffix("_2x")
         if m and size in IMAGE_SIZES and m.group(2) in self.fake.images:
+            with self.fake._lock:
+                self.fake.stats.images[size] = self.fake.stats.images.get(size, 0) + 1
             self.send(200, JPEG, "image/jpeg")
         else:
             self.send(404, f"Endpoint GET {urlsplit(self.path).path} not found")
@@ -238,6 +241,7 @@ class FakeIGDB:
         for name, value in self.settings().items():
             setattr(settings, name, value)
         settings.DATA_DIR = data_dir
+        settings.MEDIA_ROOT = data_dir / "media"  # where `scrape` keeps the images it downloads
 
     def __enter__(self) -> FakeIGDB:
         return self.start()
