@@ -11,10 +11,11 @@ without its lazy-string wrapper).
 from html import escape
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+
+from catalog.models import is_image_id
 
 HEART_PATH = (
     "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.6 4.5c2.1 0 3.9 1.2 5.4 3.1 1.5-1.9 3.3-3.1 "
@@ -103,6 +104,8 @@ class CardRenderer:
         self.play_url = _pattern("catalog:play-game", pk=MARK)
         self.detail_url = _pattern("catalog:game-detail", pk=MARK, slug=SLUG_MARK)
         self.igdb_cover = escape(f"{settings.IGDB_IMAGE_URL}/t_cover_big/")
+        # The kept copy's URL (catalog/views/images.py) with the image id cut off.
+        self.kept_cover = reverse("catalog:image", args=["cover_big", "0"])[: -len("0.jpg")]
 
     def button(self, pk, title, is_favorite):
         return BUTTON.format(
@@ -117,10 +120,11 @@ class CardRenderer:
         )
 
     def cover(self, row):
-        if row["cover_file"]:  # a local copy (scrape --images)
-            return COVER.format(src=escape(default_storage.url(row["cover_file"])))
-        if row["cover_image_id"]:
-            return COVER.format(src=f"{self.igdb_cover}{escape(row['cover_image_id'])}.jpg")
+        image_id = row["cover_image_id"]
+        if row["cover_file"] and is_image_id(image_id):  # kept by scrape
+            return COVER.format(src=f"{self.kept_cover}{image_id}.jpg")
+        if image_id:
+            return COVER.format(src=f"{self.igdb_cover}{escape(image_id)}.jpg")
         return PLACEHOLDER.format(initials=escape(initials(row["title"])))
 
     def card(self, row):

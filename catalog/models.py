@@ -30,6 +30,34 @@ def is_image_id(value) -> bool:
     return isinstance(value, str) and IMAGE_ID.fullmatch(value) is not None
 
 
+# The IGDB sizes `scrape` keeps of each kind of image (scraper/images.py), as
+# MEDIA_ROOT/igdb/t_<size>/<image_id>.jpg: the sizes the pages show. Covers: cover_big (264 px
+# wide) on the cards and the game page. Screenshots: screenshot_med (569 px) as thumbnails,
+# screenshot_huge (1280 px) only once one is opened.
+KEPT_SIZES = {"cover": ("cover_big",), "screenshot": ("screenshot_med", "screenshot_huge")}
+
+
+def kept_size(kind: str, size: str) -> str:
+    """The kept size a page gets when it asks for `size`: the admin's 90 px cover_small is
+    scaled down from the kept cover_big rather than fetched from IGDB."""
+    kept = KEPT_SIZES[kind]
+    return size if size in kept else kept[0]
+
+
+def kept_name(kind: str, image_id: str, size: str = "") -> str:
+    """The file name (under MEDIA_ROOT) of a kept image; without a size, the first kept one,
+    which `Image.file` names once every kept size of the image is on disk."""
+    return f"igdb/t_{size or KEPT_SIZES[kind][0]}/{image_id}.jpg"
+
+
+def image_url(kind: str, image_id: str, file: str, size: str) -> str:
+    """Where a page loads an image: romvault's own copy when `scrape` kept one (served by
+    catalog/views/images.py to logged-in users), else IGDB's CDN."""
+    if file and kind in KEPT_SIZES and is_image_id(image_id):
+        return reverse("catalog:image", args=[kept_size(kind, size), image_id])
+    return f"{settings.IGDB_IMAGE_URL}/t_{size}/{image_id}.jpg"
+
+
 def sort_title_for(title: str) -> str:
     """Case-folded title without a leading English article: "The Dig" sorts under D."""
     folded = title.casefold().strip()
@@ -382,9 +410,7 @@ class Image(models.Model):
         return f"{self.kind} {self.image_id}"
 
     def url(self, size: str = "cover_big") -> str:
-        if self.file:
-            return self.file.url
-        return f"{settings.IGDB_IMAGE_URL}/t_{size}/{self.image_id}.jpg"
+        return image_url(self.kind, self.image_id, self.file.name, size)
 
 
 class Rom(models.Model):

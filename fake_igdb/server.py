@@ -17,8 +17,10 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,29 +47,54 @@ TOO_LARGE = {
     "details": "Please reduce your request size or contact support via Discord "
     "(https://discord.gg/igdb).",
 }  # fmt: skip
-IMAGE_SIZES = frozenset(
-    "cover_small screenshot_med cover_big logo_med screenshot_big screenshot_huge thumb micro "
-    "720p 1080p".split()
-)
+# IGDB's image sizes and their pixels (API_FACTS §8): the fake's images have them, so pages lay
+# out as they would with IGDB's.
+IMAGE_SIZES = {
+    "cover_small": (90, 128), "screenshot_med": (569, 320), "cover_big": (264, 374),
+    "logo_med": (284, 160), "screenshot_big": (889, 500), "screenshot_huge": (1280, 720),
+    "thumb": (90, 90), "micro": (35, 35), "720p": (1280, 720), "1080p": (1920, 1080),
+}  # fmt: skip
 _IMAGE_PATH = re.compile(r"^/igdb/image/upload/t_([a-z0-9_]+)/([A-Za-z0-9]+)\.jpg$")
 
 
-def tiny_jpeg() -> bytes:
-    """A valid 8x8 grey baseline JPEG: one block, DC 0, end-of-block (any decoder opens it)."""
+@lru_cache(maxsize=64)
+def grey_jpeg(width: int = 8, height: int = 8, level: int = 128) -> bytes:
+    """A valid baseline JPEG of one grey `level` (0-255, any decoder opens it): every 8x8 block
+    holds only its DC term, with quantisation 1 so that a pixel is 128 + DC / 8. The first block
+    codes DC (its difference from 0), every other block a difference of 0 and end-of-block."""
     seg = lambda marker, payload: bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2) + payload  # noqa: E731
-    one_code = bytes([1] + [0] * 15) + b"\x00"  # a Huffman table with one 1-bit code
+    dc = (min(max(level, 0), 255) - 128) * 8
+    category = abs(dc).bit_length()
+    magnitude = dc if dc >= 0 else dc + (1 << category) - 1  # negatives: ones' complement
+    # DC codes: "0" difference category 0, "10" the first block's category. AC: "0" EOB.
+    dc_table = bytes([1, 1] + [0] * 14) + bytes([0, category]) if category else one_code()
+    first = ("10" + format(magnitude, f"0{category}b") if category else "0") + "0"
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    bits = first + "00" * (blocks - 1)
+    bits += "1" * (-len(bits) % 8)  # padded with ones
+    data = int(bits, 2).to_bytes(len(bits) // 8).replace(b"\xff", b"\xff\x00")
+    size = height.to_bytes(2) + width.to_bytes(2)
     return b"".join((
         b"\xff\xd8",
         seg(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
         seg(0xDB, b"\x00" + b"\x01" * 64),
-        seg(0xC0, b"\x08\x00\x08\x00\x08\x01\x01\x11\x00"),
-        seg(0xC4, b"\x00" + one_code), seg(0xC4, b"\x10" + one_code),
+        seg(0xC0, b"\x08" + size + b"\x01\x01\x11\x00"),
+        seg(0xC4, b"\x00" + dc_table), seg(0xC4, b"\x10" + one_code()),
         seg(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
-        b"\x3f\xff\xd9",
+        data,
+        b"\xff\xd9",
     ))  # fmt: skip
 
 
-JPEG = tiny_jpeg()
+def one_code() -> bytes:
+    return bytes([1] + [0] * 15) + b"\x00"  # a Huffman table with one 1-bit code, for symbol 0
+
+
+def image_jpeg(size: str, image_id: str) -> bytes:
+    """The fake's image: IGDB's pixels for the size, a grey of its own for each image id."""
+    width, height = IMAGE_SIZES[size.removesuffix("_2x")]
+    scale = 2 if size.endswith("_2x") else 1
+    return grey_jpeg(width * scale, height * scale, 40 + zlib.crc32(image_id.encode()) % 180)
 
 
 @dataclass
@@ -83,6 +110,7 @@ class Stats:
     unauthorized: int = 0
     max_in_one_second: int = 0
     max_open: int = 0
+    images: dict[str, int] = field(default_factory=dict)  # image GETs answered, by size
     by_endpoint: dict[str, int] = field(default_factory=dict)
     log: list[tuple[float, float, str, int]] = field(default_factory=list)
 
@@ -151,9 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         m = _IMAGE_PATH.match(urlsplit(self.path).path)
-        size = m and m.group(1).removesuffix("_2x")
-        if m and size in IMAGE_SIZES and m.group(2) in self.fake.images:
-            self.send(200, JPEG, "image/jpeg")
+        size = m and m.group(1)
+        if m and size.removesuffix("_2x") in IMAGE_SIZES and m.group(2) in self.fake.images:
+            with self.fake._lock:
+                self.fake.stats.images[size] = self.fake.stats.images.get(size, 0) + 1
+            self.send(200, image_jpeg(size, m.group(2)), "image/jpeg")
         else:
             self.send(404, f"Endpoint GET {urlsplit(self.path).path} not found")
 
@@ -238,6 +268,7 @@ class FakeIGDB:
         for name, value in self.settings().items():
             setattr(settings, name, value)
         settings.DATA_DIR = data_dir
+        settings.MEDIA_ROOT = data_dir / "media"  # where `scrape` keeps the images it downloads
 
     def __enter__(self) -> FakeIGDB:
         return self.start()

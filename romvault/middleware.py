@@ -4,8 +4,9 @@ that meet the login page (HtmxLoginRedirectMiddleware, below).
 The pages keep to it: scripts and styles come only from our static files (no inline <script>,
 no on...= attributes, no style= attributes), Alpine.js is its CSP build (no eval), and htmx is
 told through <meta name="htmx-config"> not to inject its indicator <style> nor to eval. Images
-may also come from IGDB's image host (IGDB_IMAGE_URL; covers and screenshots are linked there
-unless `scrape --images` keeps local copies, which are served by us) and from data: URLs.
+may also come from IGDB's image host (IGDB_IMAGE_URL: covers and screenshots `scrape` kept no
+copy of, or that this app server lacks; the kept copies are ours, catalog/views/images.py) and
+from data: URLs.
 The admin keeps to the same policy: romvault's admin styles are a static file
 (static/css/admin.css) and its htmx page carries the same config meta.
 """

@@ -269,6 +269,9 @@ IGDB_IMAGE_URL = _url("IGDB_IMAGE_URL", "https://images.igdb.com/igdb/image/uplo
 TWITCH_TOKEN_URL = _url("TWITCH_TOKEN_URL", "https://id.twitch.tv/oauth2/token")
 SCRAPE_CONCURRENCY = _int("SCRAPE_CONCURRENCY", 4, 1, 8)
 SCRAPE_BATCH_SIZE = _int("SCRAPE_BATCH_SIZE", 500, 1, 10_000)
+# `scrape` keeps local copies of covers and screenshots, served to logged-in users by
+# catalog/views/images.py; false leaves them on IGDB's CDN (`scrape --images` still keeps them).
+SCRAPE_IMAGES = _bool("SCRAPE_IMAGES", True)
 # How long a rendered catalogue page may be reused for the same user (catalog/pagecache.py);
 # any change to the catalogue retires cached pages at once. 0 turns the cache off.
 CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 300, 0, 86_400)

@@ -1,22 +1,29 @@
-"""`scrape --images`: keep local copies of covers and screenshots, so pages never wait on IGDB's
-image CDN. Each image is downloaded once; the files live under MEDIA_ROOT/igdb/."""
+"""`scrape` keeps local copies of covers and screenshots (unless `--no-images`), so pages never
+wait on IGDB's image CDN and the library still shows them when IGDB is down.
 
+Each image is kept at the sizes the pages show (catalog.models.KEPT_SIZES) as
+MEDIA_ROOT/igdb/t_<size>/<image_id>.jpg, downloaded once: what a run finds on disk it does not
+ask for again. `Image.file` names the first size once every size of the image is on disk; the
+app serves them (catalog/views/images.py). Each app server has its own copies: a scrape run on
+a host downloads what that host lacks, even for rows another host's scrape marked kept.
+"""
+
+import os
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 import httpx
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 
-from catalog.models import Image, is_image_id
+from catalog.models import KEPT_SIZES, Image, is_image_id, kept_name
 from catalog.pagecache import bump as bump_catalogue_version
+from romvault.datadir import FOLDER_MODE, private_opener
 from scraper.igdb import USER_AGENT
 from scraper.pipeline import consume
-
-# IGDB image sizes (API_FACTS §8): what the pages show.
-SIZES = {Image.Kind.COVER: "cover_big", Image.Kind.SCREENSHOT: "screenshot_big"}
 
 
 @dataclass
@@ -29,28 +36,55 @@ class ImageReport:
         return f"Images: {self.downloaded:,} downloaded, {self.failed:,} failed"
 
 
-def image_url(image: Image) -> str:
-    return f"{settings.IGDB_IMAGE_URL}/t_{SIZES[image.kind]}/{image.image_id}.jpg"
+def image_url(size: str, image_id: str) -> str:
+    return f"{settings.IGDB_IMAGE_URL}/t_{size}/{image_id}.jpg"
+
+
+def _path(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT, name)
+
+
+def _on_disk(size: str) -> set[str]:
+    """The file names kept at one size: one listing rather than a stat per image."""
+    try:
+        return set(os.listdir(_path(f"igdb/t_{size}")))
+    except FileNotFoundError:
+        return set()
+
+
+def _write(name: str, content: bytes) -> None:
+    """Owner-only, like everything in the data folder (romvault/datadir.py), and whole: written
+    beside and renamed, so a crash never leaves half a JPEG that a rerun would take as kept."""
+    path = _path(name)
+    folder = Path(settings.MEDIA_ROOT)
+    for part in ("", "igdb", path.parent.name):  # mkdir(parents=True) ignores the mode
+        folder = folder / part
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    with open(partial, "wb", opener=private_opener) as out:
+        out.write(content)
+    os.replace(partial, path)
 
 
 async def _download(todo, emit, stop: threading.Event, concurrency: int) -> None:
     limit = anyio.Semaphore(concurrency)
     async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, timeout=30) as http:
 
-        async def one(pk, url):
+        async def one(size, image_id):
             async with limit:
                 if stop.is_set():
                     return
+                url = image_url(size, image_id)
                 try:
                     response = await http.get(url)
                     response.raise_for_status()
-                    emit((pk, response.content, ""))
+                    emit((size, image_id, response.content, ""))
                 except httpx.HTTPError as exc:
-                    emit((pk, b"", f"{url}: {exc}"))
+                    emit((size, image_id, b"", f"{url}: {exc}"))
 
         async with anyio.create_task_group() as tg:
-            for pk, url in todo:
-                tg.start_soon(one, pk, url)
+            for size, image_id in todo:
+                tg.start_soon(one, size, image_id)
 
 
 def _failed(report: ImageReport, on_error, message: str) -> None:
@@ -59,39 +93,57 @@ def _failed(report: ImageReport, on_error, message: str) -> None:
         on_error(message)
 
 
+def _mark_kept(pks_by_name: dict[str, list[int]]) -> None:
+    kept = [Image(pk=pk, file=name) for name, pks in pks_by_name.items() for pk in pks]
+    with transaction.atomic():
+        Image.objects.bulk_update(kept, ["file"], batch_size=500)
+        bump_catalogue_version()  # pages now point at the kept copies
+
+
 def download_images(*, concurrency=4, on_error=None, on_progress=None, stop=None) -> ImageReport:
-    """Download every cover and screenshot that has no local copy yet."""
-    images = list(
-        Image.objects.filter(file="", kind__in=list(SIZES)).only("pk", "kind", "image_id")
-    )
+    """Download every size of every cover and screenshot this host has no copy of yet."""
     report = ImageReport()
-    # Rows stored before the importer checked ids: each one a failure, never a request.
-    for image in images:
-        if not is_image_id(image.image_id):
-            _failed(report, on_error, f"{image.image_id!r} is not an IGDB image id")
-    images = [image for image in images if is_image_id(image.image_id)]
-    todo = [(image.pk, image_url(image)) for image in images]
-    names = {image.pk: f"{image.image_id}.jpg" for image in images}
+    on_disk = {size: _on_disk(size) for sizes in KEPT_SIZES.values() for size in sizes}
+    # (kind, image_id) -> the rows showing that image and the sizes still to come.
+    rows, missing, done_rows = defaultdict(list), {}, defaultdict(list)
+    images = Image.objects.filter(kind__in=list(KEPT_SIZES)).values_list(
+        "pk", "kind", "image_id", "file"
+    )
+    for pk, kind, image_id, file in images.iterator(chunk_size=2000):
+        if not is_image_id(image_id):
+            # A row stored before the importer checked ids: a failure, never a request.
+            _failed(report, on_error, f"{image_id!r} is not an IGDB image id")
+            continue
+        lacking = {s for s in KEPT_SIZES[kind] if f"{image_id}.jpg" not in on_disk[s]}
+        if lacking:
+            rows[kind, image_id].append(pk)
+            missing[kind, image_id] = lacking
+        elif file != kept_name(kind, image_id):  # on disk already (a rerun, another row)
+            done_rows[kept_name(kind, image_id)].append(pk)
+    if done_rows:
+        _mark_kept(done_rows)
+    # A cover and a screenshot never share a size, so (size, image_id) is one download.
+    todo = sorted({(size, image_id) for (_, image_id), sizes in missing.items() for size in sizes})
+    kinds = {size: kind for kind, sizes in KEPT_SIZES.items() for size in sizes}
     done = 0
 
     async def produce(emit, stop):
         await _download(todo, emit, stop, concurrency)
 
     def handle(batch):
-        saved = []
-        for pk, content, error in batch:
+        complete = defaultdict(list)
+        for size, image_id, content, error in batch:
             if error:
                 _failed(report, on_error, error)
                 continue
-            image = Image(pk=pk)
-            # The file is written before the row points at it: a crash leaves an orphan file,
-            # never a row pointing at nothing.
-            image.file.save(names[pk], ContentFile(content), save=False)
-            saved.append(image)
-        with transaction.atomic():
-            Image.objects.bulk_update(saved, ["file"])
-            bump_catalogue_version()  # covers now come from the local copies
-        report.downloaded += len(saved)
+            _write(kept_name(kinds[size], image_id, size), content)
+            report.downloaded += 1
+            key = (kinds[size], image_id)
+            missing[key].discard(size)
+            if not missing[key]:  # every size on disk: pages may point at the copies
+                complete[kept_name(*key)] = rows[key]
+        if complete:
+            _mark_kept(complete)
 
     def on_item(item):
         nonlocal done

@@ -52,8 +52,25 @@ class InvolvementInline(admin.TabularInline):
 
 class ImageInline(admin.TabularInline):
     model = models.Image
-    fields = ["kind", "image_id", "position", "width", "height", "file"]
+    # `file` is written by scrape alone (scraper/images.py) and served through a view, not
+    # MEDIA_URL: the inline shows the image instead of an upload widget linking nowhere.
+    fields = ["preview", "kind", "image_id", "position", "width", "height"]
+    readonly_fields = ["preview"]
     extra = 0
+
+    @admin.display(description="image")
+    def preview(self, obj):
+        if not obj.pk or not obj.image_id:
+            return ""
+        if obj.kind not in models.KEPT_SIZES:  # artworks: no page shows them, scrape keeps none
+            return format_html('<a href="{}">on IGDB</a>', obj.url("screenshot_med"))
+        size = "cover_small" if obj.kind == models.Image.Kind.COVER else "screenshot_med"
+        return format_html(
+            '<img class="rv-cover" src="{}" alt="{} {}" loading="lazy">',
+            obj.url(size),
+            obj.get_kind_display(),
+            obj.image_id,
+        )
 
 
 class MissingFilesFilter(admin.SimpleListFilter):

@@ -107,14 +107,17 @@ def test_game_list_shows_covers_status_score_year_and_file_counts(
     igdb.cover = Image.objects.create(game=igdb, kind="cover", image_id="co1abc")
     igdb.save(update_fields=["cover"])
     local = make_game(title="Quake", year=1996)
-    local.cover = Image.objects.create(game=local, kind="cover", image_id="x", file="igdb/q.jpg")
+    local.cover = Image.objects.create(
+        game=local, kind="cover", image_id="q", file="igdb/t_cover_big/q.jpg"
+    )
     local.save(update_fields=["cover"])
     bare = make_game(title="Loom", year=1990)
     make_rom(game=bare, path="/roms/loom1.zip")
     make_rom(game=bare, path="/roms/loom2.zip", missing_since=timezone.now())
     html = changelist(admin_client).content.decode()
     assert 'src="https://images.example/igdb/t_cover_small/co1abc.jpg" alt="Cover of Doom"' in html
-    assert f'src="{settings.MEDIA_URL}igdb/q.jpg" alt="Cover of Quake"' in html
+    # A kept cover: romvault's copy (cover_big, scaled down), never a request to IGDB.
+    assert 'src="/images/t_cover_big/q.jpg" alt="Cover of Quake"' in html
     assert 'title="No cover">no cover</span>' in html
     assert "0.97" in html and "Not matched yet" in html and "1993" in html
     assert '2 <span class="rv-missing">(1 missing)</span>' in html

@@ -336,11 +336,23 @@ def test_reset_stats_clears_the_counters(dataset):
 # --- images -------------------------------------------------------------------------------
 
 
+def pixels(jpeg: bytes) -> tuple[int, int]:
+    """Width and height from the baseline frame header (SOF0)."""
+    sof = jpeg.index(b"\xff\xc0")
+    return int.from_bytes(jpeg[sof + 7 : sof + 9]), int.from_bytes(jpeg[sof + 5 : sof + 7])
+
+
 def test_images_are_served_for_known_ids_only(igdb):
     response = httpx.get(f"{igdb.image_url}/t_cover_big/co5rav.jpg")
     assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
     assert response.content.startswith(b"\xff\xd8") and response.content.endswith(b"\xff\xd9")
-    assert httpx.get(f"{igdb.image_url}/t_cover_small_2x/co5rav.jpg").status_code == 200
+    assert pixels(response.content) == (264, 374)  # IGDB's cover_big
+    double = httpx.get(f"{igdb.image_url}/t_cover_small_2x/co5rav.jpg")
+    assert double.status_code == 200 and pixels(double.content) == (180, 256)
+    other_id = next(i for i in sorted(igdb.images) if i.startswith("co") and i != "co5rav")
+    other = httpx.get(f"{igdb.image_url}/t_cover_big/{other_id}.jpg")
+    assert other.content != response.content  # each image its own grey
+    assert igdb.stats.images == {"cover_big": 2, "cover_small_2x": 1}
     assert httpx.get(f"{igdb.image_url}/t_cover_big/nothere.jpg").status_code == 404
     assert httpx.get(f"{igdb.image_url}/t_giant/co5rav.jpg").status_code == 404
 

@@ -96,6 +96,9 @@ EXPECTED = {
     ("catalog:save", "POST"): {**_OWN, "normal": 400, "super": 400, "other": 400},
     ("catalog:save-delete", "GET"): _ALL_405,
     ("catalog:save-delete", "POST"): {**_OWN, "normal": 302, "super": 302, "other": 302},
+    # Kept covers and screenshots: private like the catalogue they belong to.
+    ("catalog:image", "GET"): _BROWSE,
+    ("catalog:image", "POST"): _ALL_405,
     ("accounts:login", "GET"): {**dict.fromkeys(ROLES, 302), "anonymous": 200},
     ("accounts:login", "POST"): {**dict.fromkeys(ROLES, 302), "anonymous": 200},  # form errors
     ("accounts:logout", "GET"): _ALL_405,
@@ -159,6 +162,9 @@ def world(tmp_path, settings, make_user, make_game, make_rom):
     Involvement.objects.create(game=game, company=company, developer=True)
     AlternativeName.objects.create(game=game, name="Keen")
     Image.objects.create(game=game, kind="cover", image_id="co1")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "media" / "igdb" / "t_cover_big").mkdir(parents=True)
+    (tmp_path / "media" / "igdb" / "t_cover_big" / "co1.jpg").write_bytes(b"\xff\xd8\xff\xd9")
     ScrapeLock.acquire("testhost:1")
     return {"users": users, "game": game, "rom": rom, "favorite": favorite}
 
@@ -180,6 +186,7 @@ def site_kwargs(name, world):
         },
         "catalog:save": {"pk": world["rom"].pk},
         "catalog:save-delete": {"pk": world["rom"].pk},
+        "catalog:image": {"size": "cover_big", "image_id": "co1"},
     }.get(name)
 
 

@@ -7,11 +7,13 @@ import sys
 import threading
 import time
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings as settings_module
 from django.core.management import CommandError, call_command
 
-from catalog.models import Game, Image, Rom
+from catalog.models import KEPT_SIZES, Game, Image, Rom
 from fake_igdb import FakeIGDB
 from romvault import config
 from scraper import pipeline
@@ -81,28 +83,57 @@ def test_a_rerun_with_unmatched_games_says_how_many_and_how_to_retry_them(fake, 
     assert pipeline.retryable().count() < unmatched
 
 
-def test_images_option_keeps_local_copies_of_covers_and_screenshots(
-    fake, library_dir, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.IGDB_IMAGE_URL = fake.image_url
-    out, _ = scrape(library_dir, "--images")
+def kept_files(media):
+    return sorted(str(p.relative_to(media)) for p in media.rglob("*.jpg"))
+
+
+def test_scrape_keeps_every_shown_size_of_covers_and_screenshots_by_default(fake, library_dir):
+    media = fake_media = Path(settings_module.MEDIA_ROOT)
+    out, _ = scrape(library_dir)
     images = Image.objects.filter(kind__in=["cover", "screenshot"])
-    assert images.exists() and not images.filter(file="").exists()
+    assert images.exists() and not images.exclude(file__startswith="igdb/t_").exists()
+    expected = sorted(
+        f"igdb/t_{size}/{image_id}.jpg"
+        for kind, image_id in set(images.values_list("kind", "image_id"))
+        for size in KEPT_SIZES[kind]
+    )
+    assert kept_files(media) == expected
     cover = images.filter(kind="cover").first()
-    assert (tmp_path / "media" / cover.file.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
-    assert f"{images.count():,} downloaded, 0 failed" in out
-    # Once each: a second run downloads nothing.
+    assert cover.file.name == f"igdb/t_cover_big/{cover.image_id}.jpg"
+    assert (fake_media / cover.file.name).read_bytes()[:2] == b"\xff\xd8"  # a JPEG
+    screenshot = images.filter(kind="screenshot").first()
+    assert screenshot.file.name == f"igdb/t_screenshot_med/{screenshot.image_id}.jpg"
+    assert f"Images: {len(expected):,} downloaded, 0 failed" in out
+    # No 1080p for a phone's grid: only the sizes pages show were asked for.
+    assert set(fake.stats.images) == {"cover_big", "screenshot_med", "screenshot_huge"}
+    # Once each: a second run asks IGDB for nothing.
+    fake.reset_stats()
     out, _ = scrape(library_dir, "--images")
     assert "0 downloaded, 0 failed" in out
+    assert fake.stats.images == {}
+    # A host without the files (another app server, a backup restored without media/) gets
+    # them with its next scrape, though the rows say they are kept.
+    removed = media / f"igdb/t_screenshot_huge/{screenshot.image_id}.jpg"
+    removed.unlink()
+    out, _ = scrape(library_dir)
+    assert "Images: 1 downloaded, 0 failed" in out and removed.exists()
 
 
-def test_a_hostile_image_id_is_one_failed_image_not_the_end_of_the_run(
-    fake, library_dir, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.IGDB_IMAGE_URL = fake.image_url
-    scrape(library_dir)
+def test_no_images_or_the_setting_keeps_none_and_pages_use_igdb(fake, library_dir, settings):
+    out, _ = scrape(library_dir, "--no-images")
+    assert "Images:" not in out
+    assert not Image.objects.exclude(file="").exists()
+    assert not Path(settings.MEDIA_ROOT).exists()
+    settings.SCRAPE_IMAGES = False
+    out, _ = scrape(library_dir, "--retry")
+    assert "Images:" not in out
+    out, _ = scrape(library_dir, "--images")  # the flag wins over the setting
+    assert "0 failed" in out and not Image.objects.filter(file="", kind="cover").exists()
+
+
+def test_a_hostile_image_id_is_one_failed_image_not_the_end_of_the_run(fake, library_dir):
+    media = Path(settings_module.MEDIA_ROOT)
+    scrape(library_dir, "--no-images")
     cover = Image.objects.filter(kind="cover").first()
     # A row stored before the importer checked ids; the fake answers its URL (the client drops
     # the ".." segment) with a real image.
@@ -110,10 +141,12 @@ def test_a_hostile_image_id_is_one_failed_image_not_the_end_of_the_run(
         game=cover.game, kind="screenshot", image_id=f"../t_cover_big/{cover.image_id}"
     )
     out, err = scrape(library_dir, "--images")
-    images = Image.objects.filter(kind__in=["cover", "screenshot"])
-    assert f"{images.count() - 1:,} downloaded, 1 failed" in out
+    assert "downloaded, 1 failed" in out and " 0 downloaded" not in out
     assert "t_cover_big/" in err and "Traceback" not in err
-    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["igdb"]
+    assert sorted(p.name for p in media.iterdir()) == ["igdb"]
+    assert sorted(p.name for p in (media / "igdb").iterdir()) == [
+        "t_cover_big", "t_screenshot_huge", "t_screenshot_med"
+    ]  # fmt: skip
     out, _ = scrape(library_dir, "--images")  # a rerun fails the same image, and only it
     assert "0 downloaded, 1 failed" in out
 

@@ -16,7 +16,6 @@ SWITCHES = [
     ("--hash", "compute CRC32, MD5 and SHA-1 of new, changed and not yet hashed files"),
     ("--refresh", "fetch the metadata of matched games again"),
     ("--retry", "also look again for games that had no confident match"),
-    ("--images", "download covers and screenshots into the media folder (once each)"),
     ("--dry-run", "skip the scan and print the matches IGDB would give; write nothing"),
 ]
 
@@ -34,6 +33,20 @@ class Command(BaseCommand):
         )
         for flag, help in SWITCHES:
             parser.add_argument(flag, action="store_true", help=help)
+        images = parser.add_mutually_exclusive_group()
+        images.add_argument(
+            "--images",
+            action="store_true",
+            default=None,
+            help="keep local copies of covers and screenshots (the default when IGDB is on and "
+            "SCRAPE_IMAGES is true); also with --no-metadata or IGDB off",
+        )
+        images.add_argument(
+            "--no-images",
+            action="store_false",
+            dest="images",
+            help="keep no copies: pages load covers from IGDB's image CDN",
+        )
         parser.add_argument(
             "--extensions",
             help="comma-separated file extensions to index (default: ROM_EXTENSIONS or "
@@ -91,8 +104,16 @@ class Command(BaseCommand):
             self.scan(options)
         if not options["no_metadata"] and not self.run.stopped:
             self.identify(options)
-        if options["images"] and not options["dry_run"] and not self.run.stopped:
+        if self.keeps_images(options) and not options["dry_run"] and not self.run.stopped:
             self.download_images(options)
+
+    def keeps_images(self, options):
+        """--images or --no-images if given; else whenever IGDB metadata is fetched, so that the
+        library still shows its covers while IGDB is down (SCRAPE_IMAGES=false turns it off)."""
+        if options["images"] is not None:
+            return options["images"]
+        igdb_on = bool(settings.IGDB_CLIENT_ID and settings.IGDB_SECRET_KEY)
+        return settings.SCRAPE_IMAGES and igdb_on and not options["no_metadata"]
 
     def say(self, message, keep=False):
         """Print a message; with keep, also add it to the run's summary."""
