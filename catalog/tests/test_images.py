@@ -27,7 +27,7 @@ def test_a_logged_in_user_gets_the_kept_image_cached_for_a_year(client, demo_use
     client.force_login(demo_user)
     response = client.get(COVER)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == JPEG
+    assert response.content == JPEG
     assert response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"] == "private, max-age=31536000, immutable"
     stat = (media / "igdb" / "t_cover_big" / "co1abc.jpg").stat()

@@ -26,7 +26,7 @@ def test_gunicorn_serves_kept_images_to_logged_in_users_with_a_year_of_cache(tmp
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(ENTRYPOINT), "gunicorn", "-c", "gunicorn.conf.py", "romvault.wsgi"],
+            [str(ENTRYPOINT), "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:

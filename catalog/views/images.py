@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -44,10 +44,11 @@ def image(request, size, image_id):
     response = get_conditional_response(
         request, etag=validators["ETag"], last_modified=int(stat.st_mtime)
     )
-    if response is not None:  # 304 Not Modified
-        file.close()
-    else:
-        response = FileResponse(file, content_type="image/jpeg")
+    with file:
+        if response is None:  # else 304 Not Modified
+            # Read whole: a few hundred KB at most, and the ASGI server would read a streamed
+            # (synchronous) body whole anyway (romvault/streaming.py).
+            response = HttpResponse(file.read(), content_type="image/jpeg")
     for header, value in validators.items():
         response[header] = value
     return response
