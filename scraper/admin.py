@@ -38,14 +38,15 @@ class StartForm(forms.Form):
         help_text="Compute CRC32, MD5 and SHA-1 of new, changed and not yet hashed files "
         "(reads every byte: slow on a large library).",
     )
-    images = forms.BooleanField(
+    no_images = forms.BooleanField(
         required=False,
-        label="Download images",
-        help_text="Keep covers and screenshots in the media folder (each downloaded once).",
+        label="Skip images",
+        help_text="Do not download covers and screenshots this time (by default they are kept, "
+        "each once, so the library shows them when IGDB is down).",
     )
 
     def flags(self) -> list[str]:
-        return [f"--{name}" for name, on in self.cleaned_data.items() if on]
+        return [f"--{name.replace('_', '-')}" for name, on in self.cleaned_data.items() if on]
 
 
 def _read(path, size: int, block: int = 64 * 1024):

@@ -37,7 +37,7 @@ KEEP_LOGS = 20
 LOG_NAME = re.compile(r"scrape-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\.log")
 
 # The switches of `scrape` a scrape started from the admin may take.
-BACKGROUND_FLAGS = {"--retry", "--refresh", "--hash", "--images"}
+BACKGROUND_FLAGS = {"--retry", "--refresh", "--hash", "--no-images"}
 
 # How often the command writes its progress to the database, at most.
 PROGRESS_EVERY = 1.0

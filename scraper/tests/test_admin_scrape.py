@@ -260,7 +260,7 @@ def test_the_panel_offers_the_options_of_scrape(login, client):
     login(Role.SUPER)
     page = client.get(CHANGELIST).content.decode()
     for name, label in [("retry", "Retry unmatched"), ("refresh", "Refresh metadata"),
-                        ("hash", "Hash files"), ("images", "Download images")]:  # fmt: skip
+                        ("hash", "Hash files"), ("no_images", "Skip images")]:  # fmt: skip
         assert f'name="{name}"' in page and label in page
 
 

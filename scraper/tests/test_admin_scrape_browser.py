@@ -71,7 +71,7 @@ def test_the_scrape_panel_offers_its_options_the_log_and_the_unmatched_games(
     panel = page.locator("#scrape-status")
     expect(panel).to_contain_text("Last run: succeeded")
     expect(panel).to_contain_text("18 games have no confident match")
-    for label in ["Retry unmatched", "Refresh metadata", "Hash files", "Download images"]:
+    for label in ["Retry unmatched", "Refresh metadata", "Hash files", "Skip images"]:
         expect(panel.get_by_label(label)).not_to_be_checked()
     expect(panel.get_by_role("button", name="Scan and scrape now")).to_be_visible()
     screenshot(page, "admin-scrape-panel")
