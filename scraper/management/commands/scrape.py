@@ -83,14 +83,20 @@ class Command(BaseCommand):
             )
 
     def scrape(self, options):
+        scanned = looked_up = False
         if options["dry_run"]:
             self.say("Dry run: the folders are not scanned and nothing is written.")
         else:
-            self.scan(options)
+            scanned = self.scan(options)
         if not options["no_metadata"] and not self.run.stopped:
-            self.identify(options)
+            looked_up = self.identify(options)
         if options["images"] and not options["dry_run"] and not self.run.stopped:
             self.download_images(options)
+        elif not (scanned or looked_up or options["dry_run"]):
+            # Each skipped phase said why and how to turn it on; the run is recorded as a
+            # warning rather than a success (the admin's panel says how to set up).
+            self.run.idle = True
+            self.say(self.style.WARNING("Nothing to do: no folders to scan and IGDB is off."))
 
     def say(self, message, keep=False):
         """Print a message; with keep, also add it to the run's summary."""
@@ -114,6 +120,7 @@ class Command(BaseCommand):
         self.run.progress(phase, done, total)
 
     def scan(self, options):
+        """Scan the folders; False when there are none to scan."""
         folders = options["folders"] or settings.ROM_DIRS
         if not folders:
             self.say(
@@ -122,7 +129,7 @@ class Command(BaseCommand):
                 "manage.py scrape /path/to/games",
                 keep=True,
             )
-            return
+            return False
         for folder in folders:
             if not folder.is_dir():
                 raise CommandError(
@@ -146,8 +153,10 @@ class Command(BaseCommand):
         ).run()
         if not report.interrupted:  # its counts would say files not reached are gone
             self.report(report.summary())
+        return True
 
     def identify(self, options):
+        """Look the new games up on IGDB; False when IGDB is off."""
         if not (settings.IGDB_CLIENT_ID and settings.IGDB_SECRET_KEY):
             self.say(
                 "IGDB metadata is off: set IGDB_CLIENT_ID and IGDB_SECRET_KEY (a Twitch "
@@ -155,13 +164,13 @@ class Command(BaseCommand):
                 f"{config.config_file()} or .env to identify games.",
                 keep=True,
             )
-            return
+            return False
         jobs = pipeline.select_jobs(
             refresh=options["refresh"], retry=options["retry"], limit=options["limit"]
         )
         if not jobs:
             self.say("IGDB: every game is identified already; nothing to look up.", keep=True)
-            return
+            return True
         self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
         client = client_from_settings(concurrency=options["concurrency"])
         try:
@@ -183,6 +192,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
+        return True
 
     def download_images(self, options):
         report = images.download_images(
