@@ -9,7 +9,8 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_layout_has_the_menu_of_a_normal_user(client, normal_user):
+def test_layout_has_the_menu_of_a_normal_user(client, normal_user, make_game):
+    make_game()  # an empty library has no search (test_empty_library.py)
     client.force_login(normal_user)
     html = client.get(reverse("catalog:index")).content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
