@@ -1,5 +1,6 @@
 """The empty catalogue in Chromium, as a super user and as a normal user, at 1280 and 375 px.
-Screenshots: screenshots/empty-library-<role>-<desktop|phone>.png."""
+Screenshots: screenshots/empty-library-<role>-<desktop|phone>.png, and the admin's scrape panel
+after a scan with nothing to do: screenshots/scrape-runs-nothing-to-do.png."""
 
 import re
 
@@ -12,6 +13,7 @@ from accounts.roles import sync_roles
 from catalog.tests.conftest import DESKTOP
 from catalog.tests.test_browser import PHONE, has_no_sideways_scroll, log_in, screenshot
 from romvault import config
+from scraper.models import ScrapeRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,10 +55,20 @@ def test_a_super_user_sees_how_to_fill_the_library_and_a_scan_button(page, site,
     expect(page.get_by_role("searchbox")).to_have_count(0)
     expect(page.get_by_text("Filters", exact=True)).to_have_count(0)
     the_empty_library_at_both_sizes(page, "super")
-    # The link beside the button leads to the admin's scrape panel.
+    # The link beside the button leads to the admin's scrape panel, where a scan that found
+    # nothing to do is a warning with the fix.
+    ScrapeRun.objects.create(
+        holder="elsewhere:1",
+        status=ScrapeRun.Status.NOTHING_TO_DO,
+        summary="ROM_DIRS is not set: nothing to scan.\nIGDB metadata is off.",
+    )
     panel.get_by_role("link", name="Scrape runs").click()
     expect(page).to_have_url(re.compile(r"/admin/scraper/scraperun/$"))
     expect(page.get_by_role("button", name="Scan and scrape now")).to_be_visible()
+    warning = page.locator("#scrape-status .warning")
+    expect(warning).to_contain_text("That scrape had nothing to do")
+    expect(warning).to_contain_text("python manage.py setup")
+    screenshot(page, "scrape-runs-nothing-to-do")
 
 
 def test_a_normal_user_is_told_to_ask_the_administrator(page, site, users):
