@@ -31,6 +31,7 @@ run:
 # gunicorn.conf.py holds the worker model; HOST and PORT say where to listen. collectstatic
 # first: pages link to the hashed file names it writes.
 serve: install
+	@$(PY) -m romvault.run --check-port --target serve --host '$(HOST)' --port '$(PORT)'
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
 

@@ -82,8 +82,9 @@ def _is_romvault(host: str, port: int) -> bool:
         return False
 
 
-def port_problem(host: str, port: int) -> str | None:
-    """Why gunicorn could not listen on host:port (with what to type instead), or None."""
+def port_problem(host: str, port: int, target: str = "run") -> str | None:
+    """Why gunicorn could not listen on host:port (with the `make <target>` to type instead),
+    or None."""
     error = _bind_error(host, port)
     if error is None:
         return None
@@ -97,15 +98,16 @@ def port_problem(host: str, port: int) -> str | None:
             (p for p in range(port + 1, port + 1 + SUGGESTIONS) if _bind_error(host, p) is None),
             None,
         )
-        advice = f"Run: make run PORT={free}" if free else "Stop it, or choose another PORT."
+        advice = f"Run: make {target} PORT={free}" if free else "Stop it, or choose another PORT."
         return f"Port {port} on {host} is in use: {who}. {advice}"
     if error.errno == errno.EACCES:
         return (
-            f"Port {port} needs administrator rights (ports below 1024 do). Run: make run PORT=8000"
+            f"Port {port} needs administrator rights (ports below 1024 do). "
+            f"Run: make {target} PORT=8000"
         )
     if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
         return (
-            f"HOST={host} is not an address of this machine. Run: make run HOST=127.0.0.1 "
+            f"HOST={host} is not an address of this machine. Run: make {target} HOST=127.0.0.1 "
             "(this machine only) or HOST=0.0.0.0 (every network)"
         )
     return f"Cannot listen on {bind_address(host, port)}: {error.strerror or error}."
@@ -284,8 +286,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--check-port", action="store_true", help="only check that the port is free"
     )
+    parser.add_argument("--target", default="run", help="the make target to advise (run)")
     args = parser.parse_args(argv)
-    if problem := port_problem(args.host, args.port):
+    if problem := port_problem(args.host, args.port, args.target):
         print(problem, file=sys.stderr, flush=True)
         return 1
     if args.check_port:
