@@ -229,20 +229,23 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def serve(host: str, port: int) -> int:
     started = time.monotonic()
     manage("collectstatic", "--noinput", "--verbosity", "0")
-    # As `make serve` calls it: gunicorn.conf.py holds the worker model.
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "romvault.wsgi"],
-        cwd=config.BASE_DIR,
-        env=dict(os.environ, BIND=bind_address(host, port)),
-        process_group=0,  # Ctrl-C reaches this run, which stops gunicorn once
-    )
-    processes = [server]
+    processes = []
+    # From here on every process started is in the list that Ctrl-C stops.
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _raise_stop)
     try:
+        # As `make serve` calls it: gunicorn.conf.py holds the worker model.
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+             "romvault.wsgi"],
+            cwd=config.BASE_DIR,
+            env=dict(os.environ, BIND=bind_address(host, port)),
+            process_group=0,  # Ctrl-C reaches this run, which stops gunicorn once
+        )  # fmt: skip
+        processes.append(server)
         if not wait_until_answering(server, host, port):
             say("The web server did not start: see its lines above.")
-            if problem := port_problem(host, port):
+            if server.poll() is not None and (problem := port_problem(host, port)):
                 say(problem)
             stop(processes)
             return server.returncode or 1
@@ -271,7 +274,7 @@ def serve(host: str, port: int) -> int:
         stop(processes)
         return server.returncode or 1
     except Stop:
-        scraping = any(p is not server and p.poll() is None for p in processes)
+        scraping = any(p.poll() is None for p in processes[1:])
         what = " and the scrape (it keeps what it has saved)" if scraping else ""
         say(f"\nStopping the web server{what}...")
         stop(processes)
