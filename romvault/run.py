@@ -127,7 +127,9 @@ def nothing_configured(values: dict[str, str]) -> bool:
 
 
 def say(line: str = "") -> None:
-    print(line, flush=True)
+    # One write: gunicorn's log lines go to the same terminal and must not split ours.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def manage(*args: str) -> None:
