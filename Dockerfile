@@ -40,4 +40,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "/app/docker/healthcheck.py"]
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "romvault.wsgi"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

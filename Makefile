@@ -33,7 +33,7 @@ run:
 serve: install
 	@$(PY) -m romvault.run --check-port --target serve --host '$(HOST)' --port '$(PORT)'
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py romvault.wsgi
+	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # The browser tests drive Debian's Chromium: `playwright install` cannot download browsers here.
 # The player's tests also assemble small DOS programs with nasm.

@@ -1,4 +1,4 @@
-"""gunicorn settings for romvault: `gunicorn -c gunicorn.conf.py romvault.wsgi`.
+"""gunicorn settings for romvault: `gunicorn -c gunicorn.conf.py` (it names the app).
 
 Every value can be changed through the environment (README, "Configuration").
 """
@@ -20,18 +20,20 @@ def _int(name, default, low, high):
 # 127.0.0.1 on a bare server (nginx in front); the Docker image sets BIND=0.0.0.0:8000.
 bind = os.environ.get("BIND", "").strip() or "127.0.0.1:8000"
 
-# Threads, not just processes: a download without DOWNLOAD_ACCEL streams its file from a worker
-# thread for as long as the client takes, minutes for a big CD image on a slow line. With the
-# sync worker two such downloads would leave no worker for page views. gthread gives each
-# process a pool of threads, so WEB_CONCURRENCY x GUNICORN_THREADS requests (2 x 8 = 16 by
-# default) run at once, and pages stay quick while a few downloads are going: the app's page
-# work is short database reads, so threads share a process well despite the GIL.
-worker_class = "gthread"
+# The app through ASGI, on gunicorn's asyncio worker: the connections themselves cost no thread.
+# A client that reads a download slowly, or never, and one that trickles its request headers
+# a byte at a time (slowloris) each hold a socket on the event loop, not a thread, so they
+# cannot stall page views for everyone (a thread pool of 16, the old gthread setup, was held
+# by 16 such clients: bench/slowclients.py). Django runs each request's view in a thread of its
+# own, and file bodies are read in small steps between sends (catalog/downloads.py).
+wsgi_app = "romvault.asgi:application"
+worker_class = "asgi"
 workers = _int("WEB_CONCURRENCY", 2, 1, 64)
-threads = _int("GUNICORN_THREADS", 8, 1, 256)
+# Open connections per worker process, idle and slow ones included; past it, new ones wait.
+worker_connections = _int("WORKER_CONNECTIONS", 1000, 10, 100_000)
 
-# With gthread the worker keeps telling the arbiter it is alive while its threads serve, so
-# `timeout` only kills a worker that is really stuck: a long download is not cut off.
+# The worker's event loop tells the arbiter it is alive while requests run, so `timeout` only
+# kills a worker that is really stuck: a long download is not cut off.
 timeout = _int("GUNICORN_TIMEOUT", 60, 5, 3600)
 # On SIGTERM (docker stop, systemctl stop) running requests get this long to finish.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30, 1, 3600)

@@ -346,10 +346,11 @@ def main() -> int:
         processes.append(fake)
         port = free_port()
         conf = ROOT / "gunicorn.conf.py"
-        flags = ["-c", str(conf)] if conf.exists() else SERVE
+        # gunicorn.conf.py names the app; the baseline (SERVE) is given the WSGI one
+        flags = ["-c", str(conf)] if conf.exists() else ["romvault.wsgi", *SERVE]
         gunicorn = Path(sys.executable).with_name("gunicorn")
         server = start(
-            [str(gunicorn), "romvault.wsgi", *flags, "--bind", f"127.0.0.1:{port}"],
+            [str(gunicorn), *flags, "--bind", f"127.0.0.1:{port}"],
             work / "gunicorn.log", env,
         )  # fmt: skip
         processes.append(server)

@@ -93,7 +93,7 @@ def start_gunicorn(work, port):
     server = subprocess.Popen(
         [
             *(str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")),
-            *("romvault.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--bind", f"127.0.0.1:{port}"),
         ],
         cwd=ROOT,
         env=env,

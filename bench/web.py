@@ -103,7 +103,7 @@ def throughput(work, user, duration, paths, **extra_env):
     server = subprocess.Popen(
         [
             *(str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")),
-            *("romvault.wsgi", "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}"),
+            *("--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}"),
         ],
         cwd=ROOT,
         env=env,
@@ -187,6 +187,8 @@ def main() -> int:
             "fav=1 filter": (["/?fav=1"], {}),
             "favourites page": (["/favorites/"], {}),
             "htmx fragment": (["/?q=dragon&page=2"], {"HX-Request": "true"}),
+            "suggest q=quest": (["/search/suggest/?q=quest"], {"HX-Request": "true"}),
+            "suggest q=dr": (["/search/suggest/?q=dr"], {"HX-Request": "true"}),
             "game pages (20)": ([g.get_absolute_url() for g in games], {}),
         }
         # Server time of rendering: the page cache off, or every timed request would be a hit.

@@ -6,12 +6,15 @@ import mimetypes
 import os
 import re
 import stat
+import time
 import unicodedata
+import zipfile
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,7 +22,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Rom
+from catalog.models import Game, Rom
+from romvault.streaming import in_threads
 from romvault.text import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -132,12 +136,23 @@ class _FileSlice:
         self.file.close()
 
 
+class _AsyncFileSlice(_FileSlice):
+    """The same for the ASGI server (romvault/streaming.py): each chunk is read in a worker
+    thread, and while a slow client lets the send wait, no thread waits with it (a stalled
+    download costs a socket and an open file, not a thread that could serve pages)."""
+
+    __iter__ = None  # Django iterates synchronously whenever it can, and then reads it all
+
+    def __aiter__(self):
+        return in_threads(_FileSlice.__iter__(self))
+
+
 @require_http_methods(["GET", "HEAD"])
 @login_required
 @permission_required("catalog.download_rom", raise_exception=True)
 def download(request, pk):
     rom = get_object_or_404(Rom, pk=pk, missing_since__isnull=True)
-    return serve_rom(request, rom, content_disposition(rom.filename))
+    return serve_rom(request, rom, content_disposition(rom.download_name))
 
 
 def version_of(st: os.stat_result) -> str:
@@ -208,7 +223,9 @@ def serve_rom(request, rom: Rom, disposition: str, version: str | None = None):
         file.close()
         body = ()
     else:
-        body = _FileSlice(file, first, length)
+        # Under ASGI, a synchronous body would be read whole into memory before the first byte.
+        slice_class = _AsyncFileSlice if isinstance(request, ASGIRequest) else _FileSlice
+        body = slice_class(file, first, length)
     response = StreamingHttpResponse(body, status=status)
     return _finish(response, headers | validators | {"Content-Length": str(length)})
 
@@ -228,3 +245,90 @@ def _if_range_matches(request, etag: str, mtime: int) -> bool:
     if value.startswith('"'):
         return value == etag  # strong comparison: a weak W/"..." tag never matches
     return parse_http_date_safe(value) == mtime
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+@permission_required("catalog.download_rom", raise_exception=True)
+def download_all(request, pk):
+    """Every present file of a game in one zip, made while it is sent: no temporary file, no
+    wait before the first byte. Stored, not compressed (the files are archives already).
+
+    Not resumable: the zip's bytes are only known as they are made, so Range is not offered
+    (Accept-Ranges: none) and there is no Content-Length; each file on its own resumes."""
+    game = get_object_or_404(Game, pk=pk)
+    roms = list(game.roms.filter(missing_since__isnull=True).order_by("path"))
+    members = []
+    for rom in roms:
+        try:
+            file = open_rom(rom)[0]
+        except Http404:
+            continue  # outside the ROM folders, or gone since the scan
+        members.append((file, rom.filename))
+    if not members:
+        raise Http404
+    headers = {
+        "Content-Type": "application/zip",
+        "Content-Disposition": content_disposition(f"{game.title}.zip"),
+        "Accept-Ranges": "none",
+    }
+    if request.method == "HEAD":
+        for file, _ in members:
+            file.close()
+        return _finish(HttpResponse(headers=headers), {})
+    body = _zip_stream(members)
+    if isinstance(request, ASGIRequest):
+        body = in_threads(body)
+    return _finish(StreamingHttpResponse(body, headers=headers), {})
+
+
+class _Pipe:
+    """What zipfile writes, kept until the generator hands it on. No tell() or seek(): zipfile
+    then counts the offsets itself and puts each file's sizes after its data."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _zip_stream(members):
+    """The zip of [(open file, name in the zip)], a chunk at a time; every file is closed."""
+    pipe, seen = _Pipe(), set()
+    try:
+        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
+            for file, name in members:
+                info = zipfile.ZipInfo(_unique(strip_invisible(name), seen))
+                st = os.fstat(file.fileno())
+                info.date_time = time.localtime(max(st.st_mtime, 315532800))[:6]  # zip: >= 1980
+                info.file_size = st.st_size  # zip64 headers when a file is over 2 GB
+                with archive.open(info, "w") as out:
+                    while chunk := file.read(CHUNK_SIZE):
+                        out.write(chunk)
+                        yield pipe.take()
+                file.close()
+        yield pipe.take()  # the central directory
+    finally:
+        for file, _ in members:
+            file.close()
+
+
+def _unique(name: str, seen: set) -> str:
+    """`name`, or `name (2).ext` and on when another member took it (case-insensitively, as
+    DOS and Windows see names)."""
+    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+    candidate, n = name, 1
+    while candidate.casefold() in seen:
+        n += 1
+        candidate = f"{stem} ({n}){dot}{ext}"
+    seen.add(candidate.casefold())
+    return candidate

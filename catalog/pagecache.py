@@ -11,7 +11,9 @@ and the full path. CSRF tokens are never shared: they are cut out of their own p
 fields, hx-headers) before storing and a fresh one goes in on every hit. Pages with a message to
 show are not cached, nor a response whose view set `response.page_cache = False`. The cache is
 each worker's own memory (Django's default local-memory cache): nothing to install, and the
-version row keeps all workers in step.
+version row, in the database, keeps all workers in step, on one host or several
+(romvault/tests/test_two_servers.py). The filter options' cache (catalog/views/filters.py) is
+keyed on the same version.
 """
 
 import hashlib
@@ -52,6 +54,14 @@ def version() -> int:
     return row[0] if row else 0
 
 
+def version_for(request) -> int:
+    """The catalogue's version as this request first read it: the page cache's key and the
+    filter options' cache key (catalog/views/filters.py) agree, for one query."""
+    if not hasattr(request, "_catalogue_version"):
+        request._catalogue_version = version()
+    return request._catalogue_version
+
+
 def bump() -> None:
     """The catalogue changed: call inside the transaction that changed it."""
     from catalog.models import CatalogueVersion
@@ -79,7 +89,7 @@ def connect_signals() -> None:
 def _key(request) -> str:
     user = request.user
     parts = (
-        version(),
+        version_for(request),
         user.pk,
         user.get_username(),
         user.is_staff,

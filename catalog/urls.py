@@ -7,6 +7,9 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("search/suggest/", views.suggest, name="suggest"),
+    # Before game-detail, whose slug would match "download-all".
+    path("games/<int:pk>/download-all/", downloads.download_all, name="game-download-all"),
     path("games/<int:pk>/<slug:slug>/", views.game_detail, name="game-detail"),
     path("favorites/", views.favorites, name="favorites"),
     path("favorites/<int:pk>/", views.favorite_toggle, name="favorite-toggle"),

@@ -236,14 +236,13 @@ def serve(host: str, port: int) -> int:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _raise_stop)
     try:
-        # As `make serve` calls it: gunicorn.conf.py holds the worker model.
+        # As `make serve` calls it: gunicorn.conf.py holds the worker model and names the app.
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-             "romvault.wsgi"],
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
             cwd=config.BASE_DIR,
             env=dict(os.environ, BIND=bind_address(host, port)),
             process_group=0,  # Ctrl-C reaches this run, which stops gunicorn once
-        )  # fmt: skip
+        )
         processes.append(server)
         if not wait_until_answering(server, host, port):
             say("The web server did not start: see its lines above.")

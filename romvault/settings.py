@@ -135,14 +135,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "romvault.middleware.ReleaseDatabaseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "romvault.middleware.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "romvault.streaming.StaticFilesMiddleware",  # whitenoise's
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "romvault.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -191,9 +193,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     # Its folder and the file itself are created private at start-up (romvault/datadir.py).
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool per process, not persistent connections: under the ASGI server (gunicorn.conf.py)
+    # each request runs in a thread of its own, where a kept connection would be stranded. The
+    # pool also bounds the connections: 200 requests arriving at once took 200 (PostgreSQL's
+    # default max_connections is 100: half failed, bench/slowclients.py); now the extra ones
+    # wait their turn, at most DATABASE_POOL_TIMEOUT seconds. Requests hold one only while
+    # their view runs (romvault.middleware.ReleaseDatabaseMiddleware).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "pool",
+        {
+            "min_size": 1,
+            "max_size": env.int("DATABASE_POOL_SIZE", default=10),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=20),
+        },
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

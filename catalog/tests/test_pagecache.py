@@ -168,3 +168,14 @@ def test_the_token_goes_only_where_the_page_put_it_not_where_content_says_its_na
     assert f"q={name}&amp;page=2" in cached
     own_places = re.compile(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[A-Za-z0-9]+"')
     assert token not in own_places.sub("", cached)
+
+
+def test_a_genre_a_scrape_brings_is_in_the_filter_list_at_once(browsing):
+    """The filter options are cached too, under the same version: a scrape (another process,
+    maybe another host) retires them with the pages."""
+    from catalog.models import Genre
+
+    assert ">Puzzle</option>" not in get(browsing)[0].content.decode()
+    genre = Genre.objects.create(igdb_id=9, name="Puzzle", slug="puzzle")
+    Game.objects.get(title="Game 0").genres.add(genre)
+    assert ">Puzzle</option>" in get(browsing)[0].content.decode()

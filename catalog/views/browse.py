@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from catalog.models import Game
-from catalog.pagecache import cached_page
+from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
     MATCH_CHOICES,
-    SORTS,
     YEAR_MAX,
     YEAR_MIN,
     CatalogueFilters,
@@ -20,6 +19,7 @@ from catalog.views.filters import (
     filter_games,
     filter_options,
     query_string,
+    sort_options,
 )
 from romvault import config
 
@@ -66,7 +66,7 @@ def empty_library(request) -> dict:
 def continue_playing(request, values, page):
     """The games with the user's saves, above the first page of the whole catalogue."""
     user = request.user
-    if page.number != 1 or set(values) - {"sort"} or not user.has_perm("catalog.play_game"):
+    if page.number != 1 or set(values) - {"sort", "dir"} or not user.has_perm("catalog.play_game"):
         return []
     return list(Game.objects.continue_playing(user))
 
@@ -77,16 +77,21 @@ def continue_playing(request, values, page):
 @permission_required("catalog.view_game", raise_exception=True)
 @cached_page
 def index(request):
-    options = filter_options(request.GET)
+    options = filter_options(request.GET, version_for(request))
+    user = request.user
+    can_see_matching = user.has_perm("catalog.change_game")  # super users, who run the scraper
     form = CatalogueFilters(
-        request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
+        request.GET,
+        options=options,
+        can_favorite=user.has_perm("catalog.view_favorite"),
+        can_see_matching=can_see_matching,
     )
     values = form.values()
     games = filter_games(Game.objects.for_cards(request.user), values, request.user)
     page = Paginator(games, PAGE_SIZE).get_page(request.GET.get("page"))
     canonical = query_string(values, page=page.number)
     base = query_string(values)
-    is_filtered = bool(set(values) - {"sort"})
+    is_filtered = bool(set(values) - {"sort", "dir"})
     # No game at all, rather than none matching: the count is known already, and only an
     # empty filtered page costs a query to tell the two apart.
     library_empty = not page.paginator.count and (not is_filtered or not Game.objects.exists())
@@ -98,8 +103,8 @@ def index(request):
             "values": values,
             "options": options,
             "active_filters": active_filters(values, options),
-            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
-            "match_choices": MATCH_CHOICES,
+            "sorts": sort_options(),
+            "match_choices": MATCH_CHOICES if can_see_matching else [],
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",

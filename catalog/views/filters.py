@@ -14,22 +14,51 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from catalog.models import Company, Game, Genre, Involvement, Theme
 
+YEAR = Coalesce("year", ExtractYear("release_date"))
+# key: (label, default direction, {direction: (label, ordering)}). Each sort starts in the
+# direction people expect of it (A to Z, newest, best rated, latest added); `dir` flips it. Games
+# without the value go last either way, and ties go by title.
 SORTS = {
-    "title": ("Title", ["sort_title", "year"]),
+    "title": (
+        "Title",
+        "asc",
+        {"asc": ("A to Z", ["sort_title", "year"]), "desc": ("Z to A", ["-sort_title", "-year"])},
+    ),
     "year": (
         "Year",
-        [Coalesce("year", ExtractYear("release_date")).asc(nulls_last=True), "sort_title"],
+        "desc",
+        {
+            "desc": ("Newest first", [YEAR.desc(nulls_last=True), "sort_title"]),
+            "asc": ("Oldest first", [YEAR.asc(nulls_last=True), "sort_title"]),
+        },
     ),
-    "rating": ("Rating", [F("rating").desc(nulls_last=True), "sort_title"]),
-    "added": ("Recently added", ["-created_at", "-pk"]),
+    "rating": (
+        "Rating",
+        "desc",
+        {
+            "desc": ("Highest first", [F("rating").desc(nulls_last=True), "sort_title"]),
+            "asc": ("Lowest first", [F("rating").asc(nulls_last=True), "sort_title"]),
+        },
+    ),
+    "added": (
+        "Recently added",
+        "desc",
+        {
+            "desc": ("Newest first", ["-created_at", "-pk"]),
+            "asc": ("Oldest first", ["created_at", "pk"]),
+        },
+    ),
 }
+DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = "title"
 MATCH_CHOICES = [("matched", "Matched"), ("unmatched", "Not matched")]
 YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
 # Genres and themes are the same for every user and every view of the catalogue, and change only
 # when a scrape brings new metadata: each worker keeps them this long instead of running the
-# query on every request.
+# query on every request. Kept under the catalogue's version, as rendered pages are: each
+# worker's cache is its own memory, and a scrape (another process, maybe another host) retires
+# them only through the version row.
 LABEL_OPTIONS_SECONDS = 60
 
 
@@ -60,7 +89,7 @@ def _label_options():
     return list(_rows(genres, "genre").union(_rows(themes, "theme"), all=True))
 
 
-def filter_options(data):
+def filter_options(data, catalogue_version):
     """{"genre": [(id, name), ...], "theme": ..., "developer": ..., "publisher": ...}.
 
     Genres and themes: every one some game has, for the select lists. Companies: only the
@@ -68,7 +97,8 @@ def filter_options(data):
     A library knows thousands of companies; listing them all made the catalogue page twice as
     slow to render. Companies are chosen from the links on game pages instead.
     """
-    rows = cache.get_or_set("catalog:label-options", _label_options, LABEL_OPTIONS_SECONDS)
+    key = f"catalog:label-options:{catalogue_version}"
+    rows = cache.get_or_set(key, _label_options, LABEL_OPTIONS_SECONDS)
     companies = []
     for kind in ("developer", "publisher"):
         if (pk := _requested_id(data, kind)) is not None:
@@ -95,19 +125,23 @@ class CatalogueFilters(forms.Form):
     match = forms.ChoiceField(required=False, choices=MATCH_CHOICES)
     fav = forms.BooleanField(required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+    dir = forms.ChoiceField(required=False, choices=[(d, d) for d in DIRECTIONS])
 
-    def __init__(self, data, *, options, can_favorite):
+    def __init__(self, data, *, options, can_favorite, can_see_matching):
         super().__init__(data)
         for kind in OPTION_KINDS:
             self.fields[kind].choices = [(str(pk), name) for pk, name in options[kind]]
         if not can_favorite:
             del self.fields["fav"]
+        if not can_see_matching:
+            del self.fields["match"]  # the scraper's bookkeeping: for those who run it
 
     def values(self):
         """The valid parameters, invalid ones dropped (the form's errors are never shown)."""
         self.is_valid()
         values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
         values.setdefault("sort", DEFAULT_SORT)
+        values.setdefault("dir", default_direction(values["sort"]))
         low, high = values.get("year_from"), values.get("year_to")
         if low and high and low > high:
             values["year_from"], values["year_to"] = high, low
@@ -135,16 +169,32 @@ def filter_games(games, values, user):
         games = games.unmatched()
     if values.get("fav"):
         games = games.favorites_of(user)
-    return games.order_by(*SORTS[values["sort"]][1])
+    return games.order_by(*SORTS[values["sort"]][2][values["dir"]][1])
+
+
+def default_direction(sort):
+    return SORTS[sort][1]
+
+
+def sort_options():
+    """[(key, label, default direction, {direction: label})] for the two sort selects."""
+    return [
+        (key, label, default, {d: names[0] for d, names in directions.items()})
+        for key, (label, default, directions) in SORTS.items()
+    ]
 
 
 def query_string(values, **changes):
     """The canonical query string of these filters: defaults left out, `page` last."""
     values = {**values, **changes}
     params = []
-    for name in ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "page"):
+    defaults = {"sort": DEFAULT_SORT, "page": 1}
+    if values.get("sort") in SORTS:
+        defaults["dir"] = default_direction(values["sort"])
+    names = ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "dir", "page")
+    for name in names:
         value = values.get(name)
-        if value in (None, "", False) or (name, value) in (("sort", DEFAULT_SORT), ("page", 1)):
+        if value in (None, "", False) or defaults.get(name) == value:
             continue
         params.append((name, 1 if value is True else value))
     return urlencode(params)

@@ -82,7 +82,9 @@ def game_detail(request, pk, slug):
         return redirect(game.get_absolute_url(), permanent=True)
     # Present files first, then by name: the ones a user can download lead the table.
     roms = list(game.roms.order_by(F("missing_since").asc(nulls_first=True), "path"))
-    context = {"game": game, "roms": roms, "labels": game_labels(game)}
+    present = [rom for rom in roms if not rom.is_missing]
+    context = {"game": game, "roms": roms, "labels": game_labels(game), "present": present}
+    context["present_size"] = sum(rom.size for rom in present)
     if request.user.has_perm("catalog.play_game"):
         context.update(play_context(request.user, game, roms))
     return render(request, "catalog/game_detail.html", context)

@@ -37,7 +37,6 @@ def image_env(tmp_path, port, **extra):
         STATIC_ROOT=str(tmp_path / "static"),
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
-        GUNICORN_THREADS="2",
     )
     env.update(extra)
     return env
@@ -55,7 +54,7 @@ def test_the_start_up_script_makes_a_key_migrates_and_serves_until_stopped(tmp_p
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(ENTRYPOINT), "gunicorn", "-c", "gunicorn.conf.py", "romvault.wsgi"],
+            [str(ENTRYPOINT), "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=tmp_path,  # the script finds the project itself
             env=env,
             stdout=out,

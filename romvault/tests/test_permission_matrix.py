@@ -67,8 +67,12 @@ _OWN = {"anonymous": LOGIN, "demo": 403, "normal": 200, "super": 200, "other": 2
 EXPECTED = {
     ("healthz", "GET"): dict.fromkeys(ROLES, 200),
     ("healthz", "POST"): _ALL_405,
+    ("favicon", "GET"): dict.fromkeys(ROLES, 302),
+    ("favicon", "POST"): _ALL_405,
     ("catalog:index", "GET"): _BROWSE,
     ("catalog:index", "POST"): _ALL_405,
+    ("catalog:suggest", "GET"): _BROWSE,
+    ("catalog:suggest", "POST"): _ALL_405,
     ("catalog:game-detail", "GET"): _BROWSE,
     ("catalog:game-detail", "POST"): _ALL_405,
     ("catalog:favorites", "GET"): _OWN,
@@ -78,6 +82,8 @@ EXPECTED = {
     ("catalog:favorite-toggle", "POST"): {**_OWN, "normal": 302, "super": 302, "other": 302},
     ("catalog:rom-download", "GET"): _OWN,
     ("catalog:rom-download", "POST"): _ALL_405,
+    ("catalog:game-download-all", "GET"): _OWN,
+    ("catalog:game-download-all", "POST"): _ALL_405,
     # Playing: the Play button of a card goes on to the player of the game's first file.
     ("catalog:play-game", "GET"): {**_OWN, "normal": 302, "super": 302, "other": 302},
     ("catalog:play-game", "POST"): _ALL_405,
@@ -164,6 +170,7 @@ def site_kwargs(name, world):
         # The game of normal's favourite: "other" toggles their own, never normal's.
         "catalog:favorite-toggle": {"pk": world["favorite"].game_id},
         "catalog:rom-download": {"pk": world["rom"].pk},
+        "catalog:game-download-all": {"pk": world["rom"].game_id},
         "catalog:play-game": {"pk": game.pk},
         "catalog:play": {"pk": world["rom"].pk},
         "catalog:play-file": {
