@@ -299,9 +299,9 @@ class Terminal:
         os.write(self.master, text.encode())
 
     def close(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        # SIGTERM first: the run stops gunicorn and the scrape, which are in process groups of
+        # their own that a kill of the run's group would not reach.
+        stop_with(self.process, signal.SIGTERM)
         os.close(self.master)
 
 
