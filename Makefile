@@ -1,4 +1,5 @@
-# `make run`: set up and serve on http://127.0.0.1:8000.  `make test`: set up and run the tests.
+# `make run`: set up, serve on http://127.0.0.1:8000, then scan the library beside the server.
+# `make test`: set up and run the tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,15 +20,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 	@$(PY) -m romvault.config --ensure-secret-key > /dev/null
 
-run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createadmin
-	$(PY) manage.py scrape
-	$(MAKE) serve
+# The port is checked first, with the system Python: a taken port is said in a second, not after
+# the install. Then romvault/run.py asks for the settings when nothing is configured (on a
+# terminal only), migrates, serves, and once the site answers scans the library beside it.
+run:
+	@$(PYTHON) -m romvault.run --check-port --host '$(HOST)' --port '$(PORT)'
+	@$(MAKE) --no-print-directory install
+	@$(PY) -m romvault.run --host '$(HOST)' --port '$(PORT)'
 
 # gunicorn.conf.py holds the worker model; HOST and PORT say where to listen. collectstatic
 # first: pages link to the hashed file names it writes.
 serve: install
+	@$(PY) -m romvault.run --check-port --target serve --host '$(HOST)' --port '$(PORT)'
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 

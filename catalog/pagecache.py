@@ -9,10 +9,11 @@ every write that changes what a page shows: model signals for the admin and the 
 `bump()` calls in the scraper's bulk writers), the user and their permissions, the htmx headers
 and the full path. CSRF tokens are never shared: they are cut out of their own places (form
 fields, hx-headers) before storing and a fresh one goes in on every hit. Pages with a message to
-show are not cached. The cache is each worker's own memory (Django's default local-memory
-cache): nothing to install, and the version row, in the database, keeps all workers in step, on
-one host or several (romvault/tests/test_two_servers.py). The filter options' cache
-(catalog/views/filters.py) is keyed on the same version.
+show are not cached, nor a response whose view set `response.page_cache = False`. The cache is
+each worker's own memory (Django's default local-memory cache): nothing to install, and the
+version row, in the database, keeps all workers in step, on one host or several
+(romvault/tests/test_two_servers.py). The filter options' cache (catalog/views/filters.py) is
+keyed on the same version.
 """
 
 import hashlib
@@ -116,7 +117,8 @@ def cached_page(view):
                 response[name] = value
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        cacheable = getattr(response, "page_cache", True)  # a view may say no
+        if response.status_code == 200 and not response.streaming and cacheable:
             content = response.content.decode(response.charset)
             content = TOKEN_PLACES.sub(rf"\g<1>{PLACEHOLDER}", content)
             headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from catalog.models import Game
+from romvault import config
 from scraper import pipeline, runs
 from scraper.models import ScrapeLock, ScrapeRun
 
@@ -142,6 +143,7 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             "scrape_lock": lock,
             "scrape_run": run,
             "can_start_scrape": request.user.has_perm(START_PERMISSION),
+            "config_file": config.config_file(),
             "status_url": reverse("admin:scraper_scraperun_status"),
             "start_url": reverse("admin:scraper_scraperun_start"),
             "start_form": StartForm(),

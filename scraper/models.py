@@ -114,6 +114,9 @@ class ScrapeRun(models.Model):
         SUCCEEDED = "succeeded", "succeeded"
         FAILED = "failed", "failed"
         INTERRUPTED = "interrupted", "interrupted"
+        # Finished without scanning or looking anything up (no ROM_DIRS, IGDB off): a warning,
+        # not a success, since it usually means romvault is not set up yet.
+        NOTHING_TO_DO = "nothing", "nothing to do"
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -156,11 +159,11 @@ class ScrapeRun(models.Model):
         """The status, with a run whose process died (killed, power cut) shown as interrupted:
         it still says running, but the lock is no longer held by its process."""
         if self.status != self.Status.RUNNING:
-            return self.status
+            return self.get_status_display()
         lock = ScrapeLock.current()
         if lock is None or lock.holder != self.holder:
-            return self.Status.INTERRUPTED
-        return self.status
+            return self.Status.INTERRUPTED.label
+        return self.get_status_display()
 
     @property
     def phase_label(self) -> str:

@@ -100,6 +100,8 @@ class Run:
         self.holder = holder
         self.stop = threading.Event()
         self.recorder: Recorder | None = None
+        # Set by the command when it found nothing to work on: recorded as "nothing to do".
+        self.idle = False
         self._last_beat = time.monotonic()
 
     @property
@@ -147,7 +149,12 @@ def scrape_run(
                 yield run
             except KeyboardInterrupt:
                 run.stop.set()
-        status = ScrapeRun.Status.INTERRUPTED if run.stopped else ScrapeRun.Status.SUCCEEDED
+        if run.stopped:
+            status = ScrapeRun.Status.INTERRUPTED
+        elif run.idle:
+            status = ScrapeRun.Status.NOTHING_TO_DO
+        else:
+            status = ScrapeRun.Status.SUCCEEDED
     except KeyboardInterrupt:
         status = ScrapeRun.Status.INTERRUPTED
         raise

@@ -9,7 +9,8 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_layout_has_the_menu_of_a_normal_user(client, normal_user):
+def test_layout_has_the_menu_of_a_normal_user(client, normal_user, make_game):
+    make_game()  # an empty library has no search (test_empty_library.py)
     client.force_login(normal_user)
     html = client.get(reverse("catalog:index")).content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
@@ -59,7 +60,10 @@ def test_every_page_links_a_favicon_and_favicon_ico_answers(client, normal_user)
         assert icon.read(4) == b"\0\0\1\0"  # an icon file, not a renamed image
 
 
-def test_the_catalogue_offers_a_skip_link_to_the_games_and_a_search_shortcut(client, normal_user):
+def test_the_catalogue_offers_a_skip_link_to_the_games_and_a_search_shortcut(
+    client, normal_user, make_game
+):
+    make_game()  # an empty library has no search
     client.force_login(normal_user)
     html = client.get(reverse("catalog:index")).content.decode()
     assert html.index('href="#results"') < html.index('href="#main"') < html.index("<header")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -20,6 +21,7 @@ from catalog.views.filters import (
     query_string,
     sort_options,
 )
+from romvault import config
 
 PAGE_SIZE = 48
 # Pages that show the user's own state (favourites): no shared cache keeps them, and the
@@ -40,6 +42,25 @@ def render_cards(request, page_template, context):
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def empty_library(request) -> dict:
+    """What the catalogue says when it has no game at all. Whoever may scan learns where the
+    settings live and how a scan is doing; the rest are told whom to ask."""
+    if not request.user.has_perm("scraper.start_scrape"):
+        return {}
+    from scraper.models import ScrapeLock  # only here: the catalogue's pages never need it
+    from scraper.runs import latest
+
+    lock, run = ScrapeLock.current(), latest()
+    return {
+        "can_scan": True,
+        "config_file": config.config_file(),
+        "rom_dirs": settings.ROM_DIRS,
+        "scrape_running": lock is not None,
+        # Its record, once the process has written one; before that it is starting.
+        "scrape_run": run if lock is None or (run and run.holder == lock.holder) else None,
+    }
 
 
 def continue_playing(request, values, page):
@@ -70,6 +91,10 @@ def index(request):
     page = Paginator(games, PAGE_SIZE).get_page(request.GET.get("page"))
     canonical = query_string(values, page=page.number)
     base = query_string(values)
+    is_filtered = bool(set(values) - {"sort", "dir"})
+    # No game at all, rather than none matching: the count is known already, and only an
+    # empty filtered page costs a query to tell the two apart.
+    library_empty = not page.paginator.count and (not is_filtered or not Game.objects.exists())
     response = render_cards(
         request,
         "catalog/index.html",
@@ -83,10 +108,15 @@ def index(request):
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",
-            "is_filtered": bool(set(values) - {"sort", "dir"}),
+            "is_filtered": is_filtered,
             "continue_playing": continue_playing(request, values, page),
+            "library_empty": library_empty,
+            **(empty_library(request) if library_empty else {}),
         },
     )
+    if library_empty:
+        # It shows how a scan is doing, which changes no catalogue version: never reused.
+        response.page_cache = False
     if wants_fragment(request):
         # The address bar shows the canonical link, not the form's empty parameters.
         response = push_url(

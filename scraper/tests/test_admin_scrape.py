@@ -248,6 +248,23 @@ def test_get_never_starts_a_scrape(login, client, rom_dir, settings):
     assert not (settings.DATA_DIR / "logs").exists() and not ScrapeLock.current()
 
 
+def test_a_scrape_with_nothing_configured_shows_as_a_warning_with_the_fix(
+    login, client, monkeypatch
+):
+    monkeypatch.delenv("ROM_DIRS", raising=False)  # IGDB is off already (shared_db)
+    login(Role.SUPER)
+    client.post(START)
+    run = wait_for(finished_run)
+    assert run.status == ScrapeRun.Status.NOTHING_TO_DO, run.error
+    page = client.get(CHANGELIST).content.decode()
+    assert "Last run: <strong>nothing to do</strong>" in page
+    assert "That scrape had nothing to do: no ROM folders to scan and IGDB is off." in page
+    assert "python manage.py setup" in page and str(config.config_file()) in page
+    assert '<li class="warning">' in page
+    # The list of runs says so too, not "succeeded".
+    assert '<td class="field-status_shown">nothing to do</td>' in page
+
+
 def stop_url(run) -> str:
     return reverse("admin:scraper_scraperun_stop", args=[run.pk])
 

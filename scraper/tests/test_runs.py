@@ -202,3 +202,22 @@ def test_scrape_run_may_run_outside_the_main_thread_and_is_stopped_by_its_flag()
     assert seen == {"handler": before}  # signals are the main thread's
     assert ScrapeRun.objects.get().status == ScrapeRun.Status.INTERRUPTED
     assert not ScrapeLock.current()
+
+
+def test_a_scrape_with_no_folders_and_igdb_off_is_recorded_as_nothing_to_do(settings):
+    settings.ROM_DIRS, settings.IGDB_CLIENT_ID = [], ""
+    out = StringIO()
+    call_command("scrape", stdout=out, stderr=StringIO())
+    run = ScrapeRun.objects.get()
+    assert run.status == ScrapeRun.Status.NOTHING_TO_DO
+    assert run.shown_status == "nothing to do"
+    # The reasons, each with its fix, are the run's summary.
+    assert "ROM_DIRS is not set: nothing to scan" in run.summary
+    assert "IGDB metadata is off" in run.summary
+    assert "Nothing to do: no folders to scan and IGDB is off." in out.getvalue()
+
+
+def test_a_scrape_with_only_igdb_on_is_not_nothing_to_do(settings, fake_igdb):
+    settings.ROM_DIRS = []
+    scrape()  # an empty library, but IGDB was asked what there was to ask
+    assert ScrapeRun.objects.get().status == ScrapeRun.Status.SUCCEEDED

@@ -98,14 +98,20 @@ class Command(BaseCommand):
             )
 
     def scrape(self, options):
+        scanned = looked_up = False
         if options["dry_run"]:
             self.say("Dry run: the folders are not scanned and nothing is written.")
         else:
-            self.scan(options)
+            scanned = self.scan(options)
         if not options["no_metadata"] and not self.run.stopped:
-            self.identify(options)
+            looked_up = self.identify(options)
         if self.keeps_images(options) and not options["dry_run"] and not self.run.stopped:
             self.download_images(options)
+        elif not (scanned or looked_up or options["dry_run"]):
+            # Each skipped phase said why and how to turn it on; the run is recorded as a
+            # warning rather than a success (the admin's panel says how to set up).
+            self.run.idle = True
+            self.say(self.style.WARNING("Nothing to do: no folders to scan and IGDB is off."))
 
     def keeps_images(self, options):
         """--images or --no-images if given; else whenever IGDB metadata is fetched, so that the
@@ -137,6 +143,7 @@ class Command(BaseCommand):
         self.run.progress(phase, done, total)
 
     def scan(self, options):
+        """Scan the folders; False when there are none to scan."""
         folders = options["folders"] or settings.ROM_DIRS
         if not folders:
             self.say(
@@ -145,7 +152,7 @@ class Command(BaseCommand):
                 "manage.py scrape /path/to/games",
                 keep=True,
             )
-            return
+            return False
         for folder in folders:
             if not folder.is_dir():
                 raise CommandError(
@@ -169,8 +176,10 @@ class Command(BaseCommand):
         ).run()
         if not report.interrupted:  # its counts would say files not reached are gone
             self.report(report.summary())
+        return True
 
     def identify(self, options):
+        """Look the new games up on IGDB; False when IGDB is off."""
         if not (settings.IGDB_CLIENT_ID and settings.IGDB_SECRET_KEY):
             self.say(
                 "IGDB metadata is off: set IGDB_CLIENT_ID and IGDB_SECRET_KEY (a Twitch "
@@ -178,13 +187,13 @@ class Command(BaseCommand):
                 f"{config.config_file()} or .env to identify games.",
                 keep=True,
             )
-            return
+            return False
         jobs = pipeline.select_jobs(
             refresh=options["refresh"], retry=options["retry"], limit=options["limit"]
         )
         if not jobs:
             self.say(self.nothing_to_look_up(options), keep=True)
-            return
+            return True
         self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
         client = client_from_settings(concurrency=options["concurrency"])
         try:
@@ -206,6 +215,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
+        return True
 
     def nothing_to_look_up(self, options) -> str:
         if options["refresh"]:
