@@ -6,6 +6,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.text import slugify
 
+from catalog import search as game_search
 from catalog.launching import GameStart, start_file
 from romvault.text import strip_invisible
 
@@ -94,12 +95,12 @@ class GameQuerySet(models.QuerySet):
         return self.exclude(match_status__in=[Game.MatchStatus.MATCHED, Game.MatchStatus.IGNORED])
 
     def search(self, query):
+        """Games matching what a person typed, annotated with `search_rank` (0 best; order
+        by it, then the title): catalog/search.py."""
         query = (query or "").strip()
         if not query:
             return self
-        return self.filter(
-            Q(title__icontains=query) | Q(alternative_names__name__icontains=query)
-        ).distinct()
+        return game_search.search(self, query)
 
     def with_favorite_flag(self, user):
         """Annotate `is_favorite` for `user`: one EXISTS per row, never a query per card."""
@@ -229,6 +230,11 @@ class Game(models.Model):
     scraped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What search matches (catalog/search.py), derived from the title, the alternative names,
+    # the companies and the series; indexed for LIKE by migration 0007 on both databases.
+    search_title = models.CharField(max_length=255, blank=True, editable=False)
+    search_names = models.TextField(blank=True, editable=False)
+    search_related = models.TextField(blank=True, editable=False)
 
     genres = models.ManyToManyField(Genre, blank=True, related_name="games")
     themes = models.ManyToManyField(Theme, blank=True, related_name="games")
@@ -280,7 +286,13 @@ class Game(models.Model):
         return title, sort_title_for(title)[:255], slugify(title)[:255]
 
     def set_title(self, title: str) -> None:
+        """The title and what derives from it. The search columns of a game with other names
+        are search.refresh()'s to write, after the names are saved: here only a new game's."""
         self.title, self.sort_title, self.slug = self.title_fields(title)
+        found = game_search.columns(self.title)
+        self.search_title = found["search_title"][:255]
+        if not self.search_names:
+            self.search_names = found["search_names"]
 
     @property
     def igdb_link(self) -> str:

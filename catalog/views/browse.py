@@ -16,6 +16,7 @@ from catalog.views.filters import (
     YEAR_MIN,
     CatalogueFilters,
     active_filters,
+    default_sort,
     filter_games,
     filter_options,
     query_string,
@@ -73,7 +74,12 @@ def index(request):
             "values": values,
             "options": options,
             "active_filters": active_filters(values, options),
-            "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+            "sorts": [
+                (key, label)
+                for key, (label, _) in SORTS.items()
+                if key != "relevance" or values.get("q")
+            ],
+            "default_sort": default_sort(values),
             "match_choices": MATCH_CHOICES,
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
+from catalog import search
 from catalog.models import Company, Game, Genre, Involvement, Theme
 
 SORTS = {
@@ -22,8 +23,16 @@ SORTS = {
     ),
     "rating": ("Rating", [F("rating").desc(nulls_last=True), "sort_title"]),
     "added": ("Recently added", ["-created_at", "-pk"]),
+    # With a search only, and then the default (catalog/search.py ranks the matches).
+    "relevance": ("Best match", list(search.RANKED)),
 }
 DEFAULT_SORT = "title"
+
+
+def default_sort(values) -> str:
+    return "relevance" if values.get("q") else DEFAULT_SORT
+
+
 MATCH_CHOICES = [("matched", "Matched"), ("unmatched", "Not matched")]
 YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
@@ -110,7 +119,9 @@ class CatalogueFilters(forms.Form):
         """The valid parameters, invalid ones dropped (the form's errors are never shown)."""
         self.is_valid()
         values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
-        values.setdefault("sort", DEFAULT_SORT)
+        if values.get("sort") == "relevance" and not values.get("q"):
+            del values["sort"]  # nothing to rank
+        values.setdefault("sort", default_sort(values))
         low, high = values.get("year_from"), values.get("year_to")
         if low and high and low > high:
             values["year_from"], values["year_to"] = high, low
@@ -147,7 +158,8 @@ def query_string(values, **changes):
     params = []
     for name in ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "page"):
         value = values.get(name)
-        if value in (None, "", False) or (name, value) in (("sort", DEFAULT_SORT), ("page", 1)):
+        defaults = (("sort", default_sort(values)), ("page", 1))
+        if value in (None, "", False) or (name, value) in defaults:
             continue
         params.append((name, 1 if value is True else value))
     return urlencode(params)

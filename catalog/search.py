@@ -1,0 +1,376 @@
+"""Catalogue search: what a person types, matched and ranked against every game's names.
+
+One normalisation for both sides (scraper.matching.normalize_title's words: ASCII, lower case,
+"and" for "&", no punctuation, no leading or moved article, numerals as digits), so "ultima 7",
+"Ultima VII", "ultima-vii" and "ULTIMA 7" are one query. Each game keeps three columns:
+- search_title: its title's words ("ultima 7 black gate");
+- search_names: "|"-separated forms of its title and alternative names, each also without its
+  spaces ("|x wing|xwing|"), so "xwing", "x wing" and "X-Wing" meet;
+- search_related: its companies' and series' names ("|apogee|commander keen|").
+
+A query matches where its words occur in the names (or, after the title matches, in the related
+names), and is ranked: exact title or alternative name, title starting with the query's words,
+the query's words anywhere, a word starting with them, any substring or all the words apart,
+then typo corrections (a word one or two edits from a word of the library), then companies and
+series; ties by title. The candidate rows come from an index on both databases: PostgreSQL's
+pg_trgm (GIN) and SQLite's FTS5 trigram table, each asked one LIKE at a time, which both can
+serve from the index (migrations 0007); the ranking is one CASE over the candidates.
+"""
+
+import re
+import time
+from collections import defaultdict
+
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
+
+from scraper.matching import normalize_title
+
+FIELDS = ("search_title", "search_names", "search_related")
+# Best first; within a tier, the title the query leaves least of ("Ultima Underworld: The
+# Stygian Abyss" before "Ultima Underworld II: Labyrinth of Worlds"), then by title.
+RANKED = ("search_rank", Length("search_title"), "sort_title", "year")
+_WORD = re.compile(r"[a-z0-9]+")
+MIN_INDEXED = 3  # the trigram indexes serve LIKE patterns of at least three characters
+TYPO_MIN_LENGTH = 5  # "boom" is no typo of "doom": shorter words are never corrected
+STOP_WORDS = frozenset(("the", "a", "an", "of", "and"))  # needed in no title apart
+VOCABULARY_MAX_AGE = 60  # seconds a word list may lag the library (it serves typos only)
+
+
+def words(text: str) -> str:
+    """ "Ultima VII - The Black Gate" -> "ultima 7 black gate"."""
+    return " ".join(_WORD.findall(normalize_title(text or "")))
+
+
+def _joined(items) -> str:
+    items = [item for item in dict.fromkeys(items) if item]
+    return f"|{'|'.join(items)}|" if items else ""
+
+
+def columns(title: str, names=(), related=()) -> dict[str, str]:
+    """The search columns of a game with this title, alternative names and related names."""
+    forms = []
+    for name in (title, *names):
+        text = words(name)
+        forms += [text, text.replace(" ", "")]
+    return {
+        "search_title": words(title),
+        "search_names": _joined(forms),
+        "search_related": _joined(words(name) for name in related),
+    }
+
+
+def refresh(game_ids) -> None:
+    """Recompute the search columns of these games from their rows (after an import, a reset
+    or an edit in the admin). Bulk writes send no signals: their callers call this."""
+    from catalog.models import AlternativeName, Game, Involvement
+
+    ids = sorted(set(game_ids))
+    for batch in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        games = Game.objects.in_bulk(batch)
+        names, related = defaultdict(list), defaultdict(list)
+        alternatives = AlternativeName.objects.filter(game_id__in=batch).order_by("pk")
+        for game_id, name in alternatives.values_list("game_id", "name"):
+            names[game_id].append(name)
+        involvements = Involvement.objects.filter(game_id__in=batch).order_by("pk")
+        for game_id, name in involvements.values_list("game_id", "company__name"):
+            related[game_id].append(name)
+        for field in ("collections", "franchises"):
+            through = getattr(Game, field).through
+            target = getattr(Game, field).field.m2m_reverse_field_name()
+            rows = through.objects.filter(game_id__in=batch).order_by("pk")
+            for game_id, name in rows.values_list("game_id", f"{target}__name"):
+                related[game_id].append(name)
+        for game in games.values():
+            for field, value in columns(game.title, names[game.pk], related[game.pk]).items():
+                setattr(game, field, value)
+        Game.objects.bulk_update(games.values(), FIELDS)
+
+
+# Typos -------------------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """Every word of the library's names, and for typo lookups each word with one letter
+    deleted ("commander" -> "comander", "cmmander", ...): a query word one edit from a library
+    word shares a form with it (symmetric delete). Built from the database at most once a
+    minute, and only when the library changed."""
+
+    def __init__(self, texts):
+        self.words = set()
+        for text in texts:
+            self.words.update(_WORD.findall(text or ""))
+        self.deletes = defaultdict(list)
+        for word in self.words:
+            if len(word) >= TYPO_MIN_LENGTH - 1:
+                for variant in _deletes(word):
+                    self.deletes[variant].append(word)
+
+    def corrections(self, word: str) -> list[str]:
+        """Library words one edit from `word` (inserted, deleted, replaced or swapped letter),
+        or two for words of eight letters or more; [] when it is a library word itself."""
+        if word in self.words or len(word) < TYPO_MIN_LENGTH or word.isdigit():
+            return []
+        found = set(self.deletes.get(word, ()))  # a letter missing from the query
+        variants = _deletes(word)
+        found.update(v for v in variants if v in self.words)  # a letter too many
+        for variant in variants:  # a letter replaced, or two swapped
+            found.update(w for w in self.deletes.get(variant, ()) if _distance(w, word) <= 1)
+        if not found and len(word) >= 8:
+            for variant in variants:
+                for shorter in _deletes(variant):
+                    found.update(
+                        w for w in self.deletes.get(shorter, ()) if _distance(w, word) <= 2
+                    )
+        return sorted(found)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance with swaps (optimal string alignment), for short words."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+_vocabulary = {"version": None, "built": 0.0, "value": None}
+
+
+def vocabulary() -> Vocabulary:
+    from catalog.models import Game
+    from catalog.pagecache import version as catalogue_version
+
+    version = catalogue_version()
+    now = time.monotonic()
+    cached = _vocabulary["value"]
+    if cached is None or (
+        version != _vocabulary["version"] and now - _vocabulary["built"] > VOCABULARY_MAX_AGE
+    ):
+        rows = Game.objects.values_list("search_names", "search_related").iterator(2000)
+        cached = Vocabulary(f"{a} {b}" for a, b in rows)
+        _vocabulary.update(version=version, built=now, value=cached)
+    return cached
+
+
+# Queries -----------------------------------------------------------------------------------
+
+
+def _source() -> tuple[str, str]:
+    """(table, id column) that serves LIKE '%...%' from an index on this database."""
+    if connection.vendor == "sqlite":
+        return "catalog_game_search", "rowid"
+    return "catalog_game", "id"
+
+
+def _like_ids(column: str, fragment: str) -> tuple[str, list]:
+    table, key = _source()
+    # Names from this module only; what the user typed goes in the parameters.
+    return f"SELECT {key} FROM {table} WHERE {column} LIKE %s", [f"%{fragment}%"]  # noqa: S608
+
+
+def _all_of(column: str, fragments) -> tuple[str, list]:
+    parts = [_like_ids(column, f) for f in fragments]
+    return " INTERSECT ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
+
+
+def _any_of(parts) -> tuple[str, list]:
+    parts = [p for p in parts if p]
+    sql = " UNION ".join(
+        f"SELECT * FROM ({sql}) AS part{i}"  # noqa: S608 - built above, parameters apart
+        for i, (sql, _) in enumerate(parts)
+    )
+    return sql, [p for _, ps in parts for p in ps]
+
+
+def _short_prefix(text: str) -> tuple[str, list]:
+    """Ids of titles starting with `text`, from the search_title index: a range on SQLite
+    (whose LIKE cannot use an index), LIKE on PostgreSQL (text_pattern_ops)."""
+    if connection.vendor == "sqlite":
+        sql = "SELECT id FROM catalog_game WHERE search_title >= %s AND search_title < %s"
+        return sql, [text, text + "\x7f"]
+    return "SELECT id FROM catalog_game WHERE search_title LIKE %s", [f"{text}%"]
+
+
+def _contains_all(fragments) -> Q:
+    q = Q()
+    for fragment in fragments:
+        q &= Q(search_names__contains=fragment)
+    return q
+
+
+def search(games, text: str):
+    """`games` narrowed to those matching `text`, annotated with `search_rank` (0 best)."""
+    query = words(text)
+    if not query:
+        return games.none()
+    compact = query.replace(" ", "")
+    terms = [t for t in query.split() if t not in STOP_WORDS] or query.split()
+    if len(compact) < MIN_INDEXED:  # too short for the trigram indexes: titles starting so
+        ids = _short_prefix(query)
+        match = Q(search_title__startswith=query)
+        typo = related = Q(pk__in=[])
+    else:
+        long_terms = [t for t in terms if len(t) >= MIN_INDEXED] or [compact]
+        found = [
+            _like_ids("search_names", query),
+            _like_ids("search_names", compact),
+            _all_of("search_names", long_terms) if len(terms) > 1 else None,
+            _like_ids("search_related", query),
+        ]
+        # Typos only when the words as typed find nothing: one query to know, and the word
+        # list is read only then.
+        corrected = _corrected(terms) if _may_be_typos(terms) and not _any(found) else []
+        ids = _any_of(found + [_all_of("search_names", t) for t in corrected])
+        match = (
+            Q(search_names__contains=query)
+            | Q(search_names__contains=compact)
+            | _contains_all(terms)
+        )
+        typo = Q(pk__in=[])
+        for alternative in corrected:
+            typo |= _contains_all(alternative)
+        related = Q(search_related__contains=query)
+    bar = lambda s: Q(search_names__contains=s)  # noqa: E731 - read as a column test
+    rank = Case(
+        When(Q(search_title=query) | bar(f"|{query}|") | bar(f"|{compact}|"), then=Value(0)),
+        When(search_title__startswith=f"{query} ", then=Value(1)),
+        When(bar(f" {query} ") | bar(f"|{query} ") | bar(f" {query}|"), then=Value(2)),
+        When(bar(f"|{query}") | bar(f" {query}"), then=Value(3)),
+        When(match, then=Value(4)),
+        When(typo, then=Value(5)),
+        default=Value(6),  # a company or series
+        output_field=IntegerField(),
+    )
+    sql, params = ids
+    # The index narrows to candidates (a word's rows); the columns decide.
+    found = games.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - parameters apart
+    found = found.filter(match | typo | related)
+    return found.annotate(search_rank=rank).order_by(*RANKED)
+
+
+def _may_be_typos(terms: list[str]) -> bool:
+    return any(len(t) >= TYPO_MIN_LENGTH and not t.isdigit() for t in terms)
+
+
+def _any(parts) -> bool:
+    sql, params = _any_of(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM ({sql}) AS found LIMIT 1", params)  # noqa: S608
+        return cursor.fetchone() is not None
+
+
+def _corrected(terms: list[str]) -> list[list[str]]:
+    """The query's words with each unknown one replaced by a library word one or two edits
+    away: [[w1, w2', ...], ...], one list per combination (at most 8); [] when no word needs
+    it or none can be corrected."""
+    known = vocabulary()
+    options, changed = [], False
+    for term in terms:
+        fixes = known.corrections(term)
+        changed = changed or bool(fixes)
+        options.append(fixes or [term])
+    if not changed:
+        return []
+    combos = [[]]
+    for choices in options:
+        combos = [[*combo, c] for combo in combos for c in choices][:8]
+    return [[t for t in combo if len(t) >= MIN_INDEXED] or [" ".join(combo)] for combo in combos]
+
+
+# Indexes -----------------------------------------------------------------------------------
+
+_SQLITE_INDEX = [
+    "CREATE INDEX IF NOT EXISTS game_search_title_idx ON catalog_game (search_title)",
+    # An external-content table: the text stays in catalog_game, FTS5 keeps only its index.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_game_search USING fts5(search_names, "
+    "search_related, content='catalog_game', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS catalog_game_search_insert AFTER INSERT ON catalog_game BEGIN "
+    "INSERT INTO catalog_game_search (rowid, search_names, search_related) "
+    "VALUES (new.id, new.search_names, new.search_related); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_game_search_delete AFTER DELETE ON catalog_game BEGIN "
+    "INSERT INTO catalog_game_search (catalog_game_search, rowid, search_names, search_related) "
+    "VALUES ('delete', old.id, old.search_names, old.search_related); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_game_search_update "
+    "AFTER UPDATE OF search_names, search_related ON catalog_game BEGIN "
+    "INSERT INTO catalog_game_search (catalog_game_search, rowid, search_names, search_related) "
+    "VALUES ('delete', old.id, old.search_names, old.search_related); "
+    "INSERT INTO catalog_game_search (rowid, search_names, search_related) "
+    "VALUES (new.id, new.search_names, new.search_related); END",
+]
+_POSTGRESQL_INDEX = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS game_search_title_idx "
+    "ON catalog_game (search_title text_pattern_ops)",
+    "CREATE INDEX IF NOT EXISTS game_search_names_trgm "
+    "ON catalog_game USING gin (search_names gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS game_search_related_trgm "
+    "ON catalog_game USING gin (search_related gin_trgm_ops)",
+]
+
+
+def ensure_index(using=None, **kwargs) -> None:
+    """Create the search indexes where missing: after migration 0007, and after every migrate
+    (post_migrate), because SQLite drops a table's triggers whenever a migration rebuilds the
+    table, and the FTS5 index would then miss every later change. Rebuilt when they were."""
+    from django.db import connections
+
+    db = connections[using or "default"]
+    with db.cursor() as cursor:
+        columns = {c.name for c in db.introspection.get_table_description(cursor, "catalog_game")}
+    if "search_names" not in columns:  # migrated back to before 0007
+        return
+    if db.vendor == "sqlite":
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'catalog_game_search_%'"
+            )
+            complete = cursor.fetchone()[0] == 3
+            for statement in _SQLITE_INDEX:
+                cursor.execute(statement)
+            if not complete:
+                cursor.execute(
+                    "INSERT INTO catalog_game_search (catalog_game_search) VALUES ('rebuild')"
+                )
+    elif db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            for statement in _POSTGRESQL_INDEX:
+                cursor.execute(statement)
+
+
+def _name_saved(sender, instance, raw=False, **kwargs):
+    if not raw:  # loaddata
+        refresh([instance.game_id])
+
+
+def _series_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A game's series or franchises changed (game.collections.add(...), or from the series'
+    side with the games' pks)."""
+    if action in ("post_add", "post_remove", "post_clear"):
+        refresh(pk_set or () if reverse else [instance.pk])
+
+
+def connect_signals() -> None:
+    """One name saved through the ORM (the admin, a shell) refreshes its game. The importer
+    writes in bulk, which sends no signals, and refreshes the games itself."""
+    from django.db.models.signals import m2m_changed, post_save
+
+    from catalog.models import AlternativeName, Game, Involvement
+
+    for model in (AlternativeName, Involvement):
+        post_save.connect(_name_saved, sender=model, dispatch_uid=f"search-{model.__name__}")
+    for field in ("collections", "franchises"):
+        through = getattr(Game, field).through
+        m2m_changed.connect(_series_changed, sender=through, dispatch_uid=f"search-{field}")
