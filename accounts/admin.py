@@ -9,21 +9,25 @@ from accounts.models import LoginFailure, Role, User
 from catalog.models import Favorite
 
 ROLE_FIELD_HELP = (
-    "Demo browses only; normal also downloads and keeps favourites; super manages everything."
+    "Demo browses only; normal also downloads, plays and keeps favourites; super also manages "
+    "the site here."
 )
 
 
-class RoleFormMixin(forms.Form):
+class UserCreationForm(AdminUserCreationForm):
+    # A new user always gets a role: one without can log in but sees nothing of the site.
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.NORMAL, help_text=ROLE_FIELD_HELP)
+
+
+class UserChangeWithRoleForm(UserChangeForm):
+    # "No role" stays possible here, to take someone's access away without deleting them; they
+    # then see a page saying so (templates/accounts/no_role.html) when they log in.
     role = forms.ChoiceField(
-        choices=[("", "No role"), *Role.choices], required=False, help_text=ROLE_FIELD_HELP
+        choices=[("", "No role: can log in, sees nothing"), *Role.choices],
+        required=False,
+        help_text=ROLE_FIELD_HELP,
     )
 
-
-class UserCreationForm(RoleFormMixin, AdminUserCreationForm):
-    pass
-
-
-class UserChangeWithRoleForm(RoleFormMixin, UserChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:

@@ -6,7 +6,7 @@ class Role(models.TextChoices):
     """Each role is a Group of the same name holding its permissions (see accounts/roles.py)."""
 
     DEMO = "demo", "Demo: browse only"
-    NORMAL = "normal", "Normal: browse, download, favourites"
+    NORMAL = "normal", "Normal: browse, download, play, favourites"
     SUPER = "super", "Super: manages everything"
 
 

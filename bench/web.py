@@ -187,6 +187,8 @@ def main() -> int:
             "fav=1 filter": (["/?fav=1"], {}),
             "favourites page": (["/favorites/"], {}),
             "htmx fragment": (["/?q=dragon&page=2"], {"HX-Request": "true"}),
+            "suggest q=quest": (["/search/suggest/?q=quest"], {"HX-Request": "true"}),
+            "suggest q=dr": (["/search/suggest/?q=dr"], {"HX-Request": "true"}),
             "game pages (20)": ([g.get_absolute_url() for g in games], {}),
         }
         # Server time of rendering: the page cache off, or every timed request would be a hit.

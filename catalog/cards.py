@@ -42,13 +42,16 @@ PLACEHOLDER = (
     "{initials}</div>"
 )
 # One link per card; the cover is decorative (alt="") because the title is the link's text.
+# A title cut to two lines shows whole in the link's tooltip, and in the card while the link has
+# the keyboard's focus (a tooltip never shows for a keyboard).
 CARD = (
     '<li class="group flex flex-col">'
-    '<a href="{url}" class="block text-slate-100 no-underline hover:no-underline">'
+    '<a href="{url}" title="{title}" '
+    'class="group/link block text-slate-100 no-underline hover:no-underline">'
     '<div class="aspect-[3/4] overflow-hidden rounded-lg bg-slate-800 ring-1 ring-slate-800 '
     'transition group-hover:ring-2 group-hover:ring-amber-300">{cover}</div>'
-    '<span class="card-title mt-2 line-clamp-2 text-sm font-semibold group-hover:text-amber-300">'
-    "{title}</span></a>"
+    '<span class="card-title mt-2 line-clamp-2 text-sm font-semibold group-hover:text-amber-300 '
+    'group-focus-visible/link:line-clamp-none">{title}</span></a>'
     '<div class="mt-1 flex min-h-8 items-center justify-between gap-2 text-xs text-slate-400">'
     '<span class="card-year">{year}</span>'
     '<span class="inline-flex items-center gap-1">{play}{button}</span></div></li>'

@@ -152,7 +152,7 @@ class _AsyncFileSlice(_FileSlice):
 @permission_required("catalog.download_rom", raise_exception=True)
 def download(request, pk):
     rom = get_object_or_404(Rom, pk=pk, missing_since__isnull=True)
-    return serve_rom(request, rom, content_disposition(rom.filename))
+    return serve_rom(request, rom, content_disposition(rom.download_name))
 
 
 def version_of(st: os.stat_result) -> str:

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from catalog import search as game_search
 from catalog.launching import GameStart, start_file
 from romvault.text import strip_invisible
+from scraper.filenames import disk_only, is_generic, match_key, parse_filename
 
 ARTICLES = ("the ", "a ", "an ")
 # A page on IGDB's own site: the only `url` of an IGDB record romvault links to. The record is
@@ -101,6 +102,15 @@ class GameQuerySet(models.QuerySet):
         if not query:
             return self
         return game_search.search(self, query)
+
+    def suggestions(self, query, limit=8):
+        """The first `limit` games search() finds, in its order, with what a suggestion under
+        the search box shows (title, year, cover): one query, the cover joined in."""
+        return (
+            self.search(query)
+            .select_related("cover")
+            .only("title", "slug", "year", "release_date", "cover__image_id", "cover__file")[:limit]
+        )
 
     def with_favorite_flag(self, user):
         """Annotate `is_favorite` for `user`: one EXISTS per row, never a query per card."""
@@ -207,6 +217,14 @@ class Game(models.Model):
     )
     match_error = models.TextField(blank=True)
     match_candidates = models.JSONField(default=list, blank=True)
+    # The IGDB fields a super user changed in the admin (GameAdmin.save_model): the importer
+    # leaves them as they are, so a re-fetch or a scrape cannot silently undo a correction.
+    edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields edited by hand; re-fetches and scrapes keep them.",
+    )
     # How to start the game, set by a super user when the chooser (scraper/launch.py) gets it
     # wrong. Scans and scrapes never write these, so they survive both, like a locked match.
     start_path = models.CharField(
@@ -231,7 +249,7 @@ class Game(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What search matches (catalog/search.py), derived from the title, the alternative names,
-    # the companies and the series; indexed for LIKE by migration 0007 on both databases.
+    # the companies and the series; indexed for LIKE by migration 0008 on both databases.
     search_title = models.CharField(max_length=255, blank=True, editable=False)
     search_names = models.TextField(blank=True, editable=False)
     search_related = models.TextField(blank=True, editable=False)
@@ -427,6 +445,39 @@ class Rom(models.Model):
     @property
     def is_missing(self) -> bool:
         return self.missing_since is not None
+
+    def _folder_set_name(self) -> tuple[str, str] | None:
+        """(folder, file) for a file named only for its place in a set whose folder names the
+        game ("Dune II/DISK1.ZIP"): the scan took the game's title from that folder."""
+        folder, _, name = self.path.rpartition("/")
+        folder = folder.rpartition("/")[2]
+        parsed = parse_filename(name)
+        if not folder or not (is_generic(parsed.title) or not parsed.key):
+            return None
+        if parse_filename(folder).key != match_key(self.parsed_title):
+            return None  # a file straight in a ROM folder: no folder names its game
+        return strip_invisible(folder), strip_invisible(name)
+
+    @property
+    def disk_label(self) -> str:
+        """ "Disk 2 of 3", "Disk 2" or "": from the parsed name ("Dune (Disk 2 of 3).zip"), or
+        from the name of a file in a folder set ("DISK2.ZIP"), also for rows scanned before the
+        scan kept that number."""
+        disk, total = self.tags.get("disk"), self.tags.get("disk_total")
+        if disk is None and self._folder_set_name():
+            disk, total = disk_only(parse_filename(self.filename).title)
+        if disk is None:
+            return ""
+        return f"Disk {disk} of {total}" if total else f"Disk {disk}"
+
+    @property
+    def download_name(self) -> str:
+        """The name to download as: the file's own, or for a file of a folder set its folder's
+        before it ("Dune II - DISK1.ZIP"), so that the disks of several games neither overwrite
+        each other in a downloads folder nor lose the name of their game."""
+        if names := self._folder_set_name():
+            return " - ".join(names)
+        return self.filename
 
     def start(self) -> GameStart:
         """How to start this file: the game's overrides where they apply, else romvault's pick."""

@@ -14,7 +14,7 @@ the query's words anywhere, a word starting with them, any substring or all the 
 then typo corrections (a word one or two edits from a word of the library), then companies and
 series; ties by title. The candidate rows come from an index on both databases: PostgreSQL's
 pg_trgm (GIN) and SQLite's FTS5 trigram table, each asked one LIKE at a time, which both can
-serve from the index (migrations 0007); the ranking is one CASE over the candidates.
+serve from the index (migration 0008); the ranking is one CASE over the candidates.
 """
 
 import re
@@ -98,10 +98,15 @@ class Vocabulary:
     word shares a form with it (symmetric delete). Built from the database at most once a
     minute, and only when the library changed."""
 
-    def __init__(self, texts):
+    def __init__(self, columns):
+        """`columns`: (search_names, search_related) of every game."""
         self.words = set()
-        for text in texts:
-            self.words.update(_WORD.findall(text or ""))
+        for names, related in columns:
+            entries = (names + related).split("|")
+            joined = {e.replace(" ", "") for e in entries if " " in e}
+            for entry in entries:
+                if entry not in joined:  # not a name's spaceless form ("xwing")
+                    self.words.update(entry.split())
         self.deletes = defaultdict(list)
         for word in self.words:
             if len(word) >= TYPO_MIN_LENGTH - 1:
@@ -159,7 +164,7 @@ def vocabulary() -> Vocabulary:
         version != _vocabulary["version"] and now - _vocabulary["built"] > VOCABULARY_MAX_AGE
     ):
         rows = Game.objects.values_list("search_names", "search_related").iterator(2000)
-        cached = Vocabulary(f"{a} {b}" for a, b in rows)
+        cached = Vocabulary(rows)
         _vocabulary.update(version=version, built=now, value=cached)
     return cached
 
@@ -211,52 +216,59 @@ def _contains_all(fragments) -> Q:
 
 
 def search(games, text: str):
-    """`games` narrowed to those matching `text`, annotated with `search_rank` (0 best)."""
+    """`games` narrowed to those matching `text`, annotated with `search_rank` (0 best) and
+    ordered by it."""
     query = words(text)
-    if not query:
-        return games.none()
+    if not query:  # nothing but punctuation
+        return games.annotate(search_rank=Value(0)).none()
     compact = query.replace(" ", "")
     terms = [t for t in query.split() if t not in STOP_WORDS] or query.split()
+    typo = Q(pk__in=[])
     if len(compact) < MIN_INDEXED:  # too short for the trigram indexes: titles starting so
-        ids = _short_prefix(query)
-        match = Q(search_title__startswith=query)
-        typo = related = Q(pk__in=[])
+        sql, params = _short_prefix(query)
+        exact = Q(pk__in=[])
     else:
-        long_terms = [t for t in terms if len(t) >= MIN_INDEXED] or [compact]
+        indexed = [t for t in terms if len(t) >= MIN_INDEXED] or [compact]
         found = [
             _like_ids("search_names", query),
             _like_ids("search_names", compact),
-            _all_of("search_names", long_terms) if len(terms) > 1 else None,
+            _all_of("search_names", indexed) if len(terms) > 1 else None,
             _like_ids("search_related", query),
         ]
         # Typos only when the words as typed find nothing: one query to know, and the word
         # list is read only then.
         corrected = _corrected(terms) if _may_be_typos(terms) and not _any(found) else []
-        ids = _any_of(found + [_all_of("search_names", t) for t in corrected])
-        match = (
-            Q(search_names__contains=query)
-            | Q(search_names__contains=compact)
-            | _contains_all(terms)
-        )
-        typo = Q(pk__in=[])
+        sql, params = _any_of(found + [_all_of("search_names", t) for t in corrected])
         for alternative in corrected:
             typo |= _contains_all(alternative)
-        related = Q(search_related__contains=query)
-    bar = lambda s: Q(search_names__contains=s)  # noqa: E731 - read as a column test
+        exact = Q(search_names__contains=f"|{query}|") | Q(search_names__contains=f"|{compact}|")
+    # The index finds rows holding every word of three letters or more; the shorter ones
+    # ("ultima 7") are checked here, on those rows only.
+    short = [t for t in terms if len(t) < MIN_INDEXED] if len(terms) > 1 else []
+    found = games.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - parameters apart
+    if short:
+        found = found.filter(_contains_all(short) | Q(search_related__contains=query))
+    # The tiers test the short title first; only rows matched by another name, a typo or a
+    # company reach the tests of the long columns.
+    names = (
+        Q(search_names__contains=query) | Q(search_names__contains=compact) | _contains_all(terms)
+    )
     rank = Case(
-        When(Q(search_title=query) | bar(f"|{query}|") | bar(f"|{compact}|"), then=Value(0)),
+        When(Q(search_title=query) | exact, then=Value(0)),
         When(search_title__startswith=f"{query} ", then=Value(1)),
-        When(bar(f" {query} ") | bar(f"|{query} ") | bar(f" {query}|"), then=Value(2)),
-        When(bar(f"|{query}") | bar(f" {query}"), then=Value(3)),
-        When(match, then=Value(4)),
+        When(
+            Q(search_title__contains=f" {query} ") | Q(search_title__endswith=f" {query}"),
+            then=Value(2),
+        ),
+        When(
+            Q(search_title__startswith=query) | Q(search_title__contains=f" {query}"),
+            then=Value(3),
+        ),
+        When(names, then=Value(4)),  # in the title's middle, another name, or words apart
         When(typo, then=Value(5)),
         default=Value(6),  # a company or series
         output_field=IntegerField(),
     )
-    sql, params = ids
-    # The index narrows to candidates (a word's rows); the columns decide.
-    found = games.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - parameters apart
-    found = found.filter(match | typo | related)
     return found.annotate(search_rank=rank).order_by(*RANKED)
 
 
@@ -265,9 +277,16 @@ def _may_be_typos(terms: list[str]) -> bool:
 
 
 def _any(parts) -> bool:
-    sql, params = _any_of(parts)
+    parts = [p for p in parts if p]
+    sql = " UNION ALL ".join(  # no duplicates to remove: it can stop at the first row
+        f"SELECT * FROM ({sql}) AS part{i}"  # noqa: S608 - built above, parameters apart
+        for i, (sql, _) in enumerate(parts)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM ({sql}) AS found LIMIT 1", params)  # noqa: S608
+        cursor.execute(
+            f"SELECT 1 FROM ({sql}) AS found LIMIT 1",  # noqa: S608
+            [p for _, ps in parts for p in ps],
+        )
         return cursor.fetchone() is not None
 
 
@@ -321,7 +340,7 @@ _POSTGRESQL_INDEX = [
 
 
 def ensure_index(using=None, **kwargs) -> None:
-    """Create the search indexes where missing: after migration 0007, and after every migrate
+    """Create the search indexes where missing: after migration 0008, and after every migrate
     (post_migrate), because SQLite drops a table's triggers whenever a migration rebuilds the
     table, and the FTS5 index would then miss every later change. Rebuilt when they were."""
     from django.db import connections
@@ -329,7 +348,7 @@ def ensure_index(using=None, **kwargs) -> None:
     db = connections[using or "default"]
     with db.cursor() as cursor:
         columns = {c.name for c in db.introspection.get_table_description(cursor, "catalog_game")}
-    if "search_names" not in columns:  # migrated back to before 0007
+    if "search_names" not in columns:  # migrated back to before 0008
         return
     if db.vendor == "sqlite":
         with db.cursor() as cursor:

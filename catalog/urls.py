@@ -7,6 +7,7 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("search/suggest/", views.suggest, name="suggest"),
     # Before game-detail, whose slug would match "download-all".
     path("games/<int:pk>/download-all/", downloads.download_all, name="game-download-all"),
     path("games/<int:pk>/<slug:slug>/", views.game_detail, name="game-detail"),

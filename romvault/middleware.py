@@ -1,4 +1,5 @@
-"""Content Security Policy on every HTML page (Django 5.2 has none built in).
+"""Content Security Policy on every HTML page (Django 5.2 has none built in); and htmx requests
+that meet the login page (HtmxLoginRedirectMiddleware, below).
 
 The pages keep to it: scripts and styles come only from our static files (no inline <script>,
 no on...= attributes, no style= attributes), Alpine.js is its CSP build (no eval), and htmx is
@@ -13,8 +14,12 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 IGDB_IMAGES = "https://images.igdb.com"
 
@@ -68,3 +73,30 @@ class ReleaseDatabaseMiddleware:
         if isinstance(request, ASGIRequest):
             close_old_connections()
         return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has ended goes to the login page as a whole page.
+
+    Left alone, the request would follow the redirect and htmx would swap the login form into
+    the results (or a favourite button, or the admin's scrape panel). After logging in, a
+    request for the page it came from comes back to its own URL (the live search: "/?q=doom"
+    from "/"); any other (a favourite's toggle, which answers POST only; the scrape panel's
+    status fragment) to the page it came from. Goes after HtmxMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.htmx and response.status_code == 302 and self._to_login(response["Location"]):
+            here = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+            if request.method == "GET" and request.path == urlsplit(here).path:
+                here = request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(here)["Location"])
+        return response
+
+    @staticmethod
+    def _to_login(location):
+        return urlsplit(location).path in (resolve_url(settings.LOGIN_URL), reverse("admin:login"))

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["ParsedName", "match_key", "parse_filename"]
+__all__ = ["ParsedName", "disk_only", "is_generic", "match_key", "parse_filename"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,27 @@ _WORD_DIGITS = re.compile(r"\b([a-z]{4,})([0-9]{1,2})\b")
 
 _SMALL_WORDS = frozenset("a an and at by for from in of on or the to vs with".split())
 _ROMAN = frozenset("ii iii iv vi vii viii ix xi xii xiii".split())
+
+
+# A file named like this says nothing about its game: the folder it sits in names the game.
+GENERIC_TITLE = re.compile(
+    r"(?i)^(?:(?:disk|disc|cd|part|side|track|image|game|install|setup|data|program)"
+    r"[\s_-]*\w{0,2}|\d{0,3})$"
+)
+# Of those, the ones that number the disks of a folder set: "DISK1", "Disc 2 of 3", "CD_01".
+DISK_ONLY = re.compile(r"(?i)^(?:disk|disc|cd)[\s_-]*(\d{1,2})(?:[\s_-]*of[\s_-]*(\d{1,2}))?$")
+
+
+def is_generic(title: str) -> bool:
+    """Whether a parsed title only names a file's place in a set ("DISK1", "INSTALL", "2")."""
+    return bool(GENERIC_TITLE.match(title) or DISK_ONLY.match(title))
+
+
+def disk_only(title: str) -> tuple[int | None, int | None]:
+    """(disk, of how many) of a title that is only a disk number: "Disk 2 of 3" -> (2, 3)."""
+    if m := DISK_ONLY.match(title):
+        return int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    return None, None
 
 
 def match_key(title: str) -> str:

@@ -37,6 +37,13 @@ GAME_FIELDS = [
 ]
 # A super user's start overrides: no scrape writes them (a merge moves them with the files).
 START_FIELDS = ["start_path", "start_args", "dosbox_conf", "boot_disk"]
+# What a scrape writes that a super user may correct in the admin's form. Fields edited there
+# are listed in Game.edited_fields, and no import overwrites them until that list is cleared.
+RECORD_FIELDS = [
+    *("igdb_url", "summary", "storyline", "release_date"),
+    *("rating", "rating_count", "aggregated_rating", "aggregated_rating_count"),
+]
+HAND_EDITABLE = {"title", "cover", *RECORD_FIELDS, *(field for _, _, field in LOOKUPS)}
 
 
 def _refs(record: dict, key: str) -> list[dict]:
@@ -183,17 +190,24 @@ def _companies(keep) -> dict[int, dict]:
 
 
 def _copy_record(game, match, record: dict, now) -> None:
-    """Set the game's own fields from its IGDB record (not saved)."""
-    game.set_title(str(record.get("name") or game.title))
+    """Set the game's own fields from its IGDB record (not saved), but those edited by hand."""
+    kept = set(game.edited_fields)
+    if "title" not in kept:
+        game.set_title(str(record.get("name") or game.title))
     game.igdb_id = record["id"]
-    game.igdb_url = m.igdb_page_url(record.get("url"))
-    game.summary = str(record.get("summary", ""))
-    game.storyline = str(record.get("storyline", ""))
-    game.release_date = _release_date(record)
-    game.rating = record.get("rating")
-    game.rating_count = int(record.get("rating_count") or 0)
-    game.aggregated_rating = record.get("aggregated_rating")
-    game.aggregated_rating_count = int(record.get("aggregated_rating_count") or 0)
+    values = {
+        "igdb_url": m.igdb_page_url(record.get("url")),
+        "summary": str(record.get("summary", "")),
+        "storyline": str(record.get("storyline", "")),
+        "release_date": _release_date(record),
+        "rating": record.get("rating"),
+        "rating_count": int(record.get("rating_count") or 0),
+        "aggregated_rating": record.get("aggregated_rating"),
+        "aggregated_rating_count": int(record.get("aggregated_rating_count") or 0),
+    }
+    for field, value in values.items():
+        if field not in kept:
+            setattr(game, field, value)
     game.match_status = m.Game.MatchStatus.MATCHED
     if match is not None:
         game.match_score = match.score
@@ -209,15 +223,16 @@ def _save_games(keep) -> None:
 
 
 def _replace_lookup_links(keep, lookup_ids: dict[str, dict[int, int]]) -> None:
-    """The games' genres, themes, keywords...: exactly those of their records."""
-    ids = [game.pk for game, _, _ in keep]
+    """The games' genres, themes, keywords...: exactly those of their records (unless edited by
+    hand)."""
     for key, _, field in LOOKUPS:
         through = getattr(m.Game, field).through
         column = getattr(m.Game, field).field.m2m_reverse_field_name() + "_id"
-        through.objects.filter(game_id__in=ids).delete()
+        games = [(game, r) for game, _, r in keep if field not in game.edited_fields]
+        through.objects.filter(game_id__in=[game.pk for game, _ in games]).delete()
         rows = {
             (game.pk, lookup_ids[key][ref["id"]])
-            for game, _, r in keep
+            for game, r in games
             for ref in _refs(r, key)
             if ref["id"] in lookup_ids[key]
         }
@@ -292,7 +307,9 @@ def _replace_images(keep) -> None:
     )
     games = [game for game, _, _ in keep]
     for game in games:
-        game.cover_id = covers.get(game.pk)
+        # A cover chosen by hand stays while IGDB still lists that image.
+        if "cover" not in game.edited_fields or game.cover_id in stale:
+            game.cover_id = covers.get(game.pk)
     m.Game.objects.bulk_update(games, ["cover"])
 
 
@@ -347,7 +364,8 @@ def save_manual_match(game_id: int, record: dict) -> int:
 def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
     """Drop the IGDB data of these games: back to "not matched yet" and unlocked, so the next
     scrape looks them up again; or, with ignore, "do not match" and locked, so it never does.
-    The title goes back to the one read from the files. Returns the number of games changed."""
+    The title goes back to the one read from the files. Fields edited by hand stay as they are.
+    Returns the number of games changed."""
     status = m.Game.MatchStatus.IGNORED if ignore else m.Game.MatchStatus.UNMATCHED
     now = timezone.now()
     with transaction.atomic():
@@ -361,12 +379,13 @@ def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
         ):
             parsed[game_id] = title  # the last one wins: the first path in order
         for game in games.values():
-            if parsed.get(game.pk):
+            kept = set(game.edited_fields)
+            if parsed.get(game.pk) and "title" not in kept:
                 game.set_title(parsed[game.pk])
-            game.igdb_id, game.igdb_url, game.cover = None, "", None
-            game.summary = game.storyline = ""
-            game.release_date = game.rating = game.aggregated_rating = None
-            game.rating_count = game.aggregated_rating_count = 0
+            game.igdb_id, game.cover = None, None
+            for field in RECORD_FIELDS:
+                if field not in kept:
+                    setattr(game, field, m.Game._meta.get_field(field).get_default())
             game.match_status, game.match_score, game.match_locked = status, None, ignore
             game.match_candidates, game.match_error = [], ""
             game.updated_at = now
@@ -375,7 +394,8 @@ def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
             [*(f for f in GAME_FIELDS if f != "scraped_at"), "cover", "match_locked"],
         )
         for _, _, field in LOOKUPS:
-            getattr(m.Game, field).through.objects.filter(game_id__in=ids).delete()
+            cleared = [game.pk for game in games.values() if field not in game.edited_fields]
+            getattr(m.Game, field).through.objects.filter(game_id__in=cleared).delete()
         m.Involvement.objects.filter(game_id__in=ids).delete()
         m.AlternativeName.objects.filter(game_id__in=ids).delete()
         m.Image.objects.filter(game_id__in=ids).delete()

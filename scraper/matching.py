@@ -43,7 +43,7 @@ PLATFORM_FILTER = f"where platforms = ({','.join(str(int(p)) for p in Platform)}
 # Used as `fields {SEARCH_FIELDS}; search "..."; {PLATFORM_FILTER}; limit 10;`.
 SEARCH_FIELDS = (
     "name,alternative_names.name,first_release_date,platforms,game_type,version_parent,"
-    "release_dates.y,release_dates.platform"
+    "release_dates.y,release_dates.platform,cover.image_id"
 )
 # Exact name on DOS passes even with a year far off (0.8); an exact-name PC re-release 3+ years
 # away from the file's year (Wolfenstein 3D 2007 vs 1992) does not (0.7), nor does an extra
@@ -85,6 +85,8 @@ class Candidate:
     game_type: int | None  # 0 main game, 8 remake, 9 remaster, 11 port, ...; absent: None
     version_parent: int | None
     alternative_names: tuple[str, ...]
+    # The cover's image id: not for matching, but kept with the candidates for a person to see.
+    cover: str | None = None
 
     @classmethod
     def from_igdb(cls, record: dict) -> Candidate:
@@ -112,6 +114,7 @@ class Candidate:
             game_type=_ref(record.get("game_type")),
             version_parent=_ref(record.get("version_parent")),
             alternative_names=tuple(a for a in alt_names if isinstance(a, str) and a.strip()),
+            cover=_image_id(record.get("cover")),
         )
 
     @property
@@ -123,7 +126,13 @@ class Candidate:
 class Match:
     igdb_id: int | None  # None: no confident match
     score: float
-    candidates: tuple[dict, ...]  # {"id", "name", "year", "platforms", "score"}, best first
+    # {"id", "name", "year", "platforms", "score"} and "cover" (image id) if any, best first
+    candidates: tuple[dict, ...]
+
+
+def _image_id(cover) -> str | None:
+    image_id = cover.get("image_id") if isinstance(cover, dict) else None
+    return image_id if isinstance(image_id, str) and image_id else None
 
 
 def _int(value) -> int | None:
@@ -339,7 +348,7 @@ def pick(title: str, year: int | None, results: list[dict], threshold: float = T
     scored.sort(key=rank)
     summary = tuple(
         {"id": c.id, "name": c.name, "year": c.dos_year or c.year, "platforms": list(c.platforms),
-         "score": value}
+         "score": value, **({"cover": c.cover} if c.cover else {})}
         for value, c in scored[:MAX_CANDIDATES]
     )  # fmt: skip
     if not scored or scored[0][0] < threshold:

@@ -124,6 +124,11 @@ class ScrapeRun(models.Model):
     summary = models.TextField(blank=True)
     error = models.TextField(blank=True)
     holder = models.CharField(max_length=255, help_text="host:pid of the scrape process")
+    log = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="its output's file in DATA_DIR/logs, for runs started from the admin",
+    )
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -160,6 +165,15 @@ class ScrapeRun(models.Model):
     @property
     def phase_label(self) -> str:
         return PHASE_LABELS.get(self.phase, self.phase)
+
+    @property
+    def progress_text(self) -> str:
+        """ "Identifying on IGDB: 445/1,545": the panel and the list's row both show this, and
+        the panel's poll refreshes both, so they never disagree."""
+        if not self.phase:
+            return "-"
+        counts = f"{self.done:,}/{self.total:,}" if self.total is not None else f"{self.done:,}"
+        return f"{self.phase_label}: {counts}"
 
     @property
     def percent(self) -> int | None:

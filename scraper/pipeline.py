@@ -81,6 +81,11 @@ def select_jobs(*, refresh=False, retry=False, limit=None) -> list[Job]:
     ]
 
 
+def retryable():
+    """The games with no confident match that `--retry` looks up again."""
+    return Game.objects.filter(match_status=Game.MatchStatus.NO_MATCH, match_locked=False)
+
+
 def save(results: list[Result], report: MetadataReport) -> None:
     """Write one batch: one transaction per kind of result, and per GAMES_PER_TRANSACTION
     matched games."""

@@ -13,6 +13,7 @@ first is what makes two clicks at once start a single scrape.
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,6 +34,10 @@ from scraper.models import ScrapeLock, ScrapeRun, this_process
 
 # Logs of scrapes started from the admin kept in DATA_DIR/logs, newest first.
 KEEP_LOGS = 20
+LOG_NAME = re.compile(r"scrape-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\.log")
+
+# The switches of `scrape` a scrape started from the admin may take.
+BACKGROUND_FLAGS = {"--retry", "--refresh", "--hash", "--images"}
 
 # How often the command writes its progress to the database, at most.
 PROGRESS_EVERY = 1.0
@@ -44,12 +49,12 @@ HEARTBEAT_EVERY = 10.0
 class Recorder:
     """The ScrapeRun row of the running command."""
 
-    def __init__(self, holder: str, triggered_by: int | None = None):
+    def __init__(self, holder: str, triggered_by: int | None = None, log: str = ""):
         # Whoever ran before us while holding the lock is gone (we hold it now).
         ScrapeRun.objects.running().update(
             status=ScrapeRun.Status.INTERRUPTED, finished_at=timezone.now()
         )
-        self.run = ScrapeRun.objects.create(holder=holder, triggered_by_id=triggered_by)
+        self.run = ScrapeRun.objects.create(holder=holder, triggered_by_id=triggered_by, log=log)
         self.summary: list[str] = []
         self._last = 0.0
         self._phase = ""
@@ -116,7 +121,7 @@ class Run:
 
 @contextmanager
 def scrape_run(
-    *, claimed_by: str = "", triggered_by: int | None = None, record: bool = True
+    *, claimed_by: str = "", triggered_by: int | None = None, record: bool = True, log: str = ""
 ) -> Iterator[Run]:
     """Run a scrape: hold the lock, record the run (unless record is false), and stop on
     SIGTERM or Ctrl-C.
@@ -126,7 +131,8 @@ def scrape_run(
     and ends the block. Either way the run is recorded as interrupted and the caller sees
     `run.stopped`. An exception is recorded as the run's error and raised.
 
-    claimed_by: the placeholder under which the admin took the lock for this process."""
+    claimed_by: the placeholder under which the admin took the lock for this process.
+    log: the name of the file in DATA_DIR/logs its output goes to, if any."""
     holder = this_process()
     held = ScrapeLock.acquire(holder, claimed_by=claimed_by)
     if held is not None:
@@ -136,7 +142,7 @@ def scrape_run(
     try:
         with _stop_on_signals(run.stop):
             if record:
-                run.recorder = Recorder(holder, triggered_by)
+                run.recorder = Recorder(holder, triggered_by, log)
             try:
                 yield run
             except KeyboardInterrupt:
@@ -192,9 +198,11 @@ class Started:
     log: Path
 
 
-def start_in_background(user=None) -> Started | ScrapeLock:
-    """Start `manage.py scrape` as its own process; returns it, or the lock when a scrape is
-    running already (nothing is started then)."""
+def start_in_background(user=None, flags: list[str] | tuple[str, ...] = ()) -> Started | ScrapeLock:
+    """Start `manage.py scrape` (with these of its switches, e.g. "--retry") as its own process;
+    returns it, or the lock when a scrape is running already (nothing is started then)."""
+    if unknown := set(flags) - BACKGROUND_FLAGS:
+        raise ValueError(f"not a switch a background scrape takes: {sorted(unknown)}")
     placeholder = f"{this_process()}:{uuid.uuid4().hex}"  # one per click, even in one thread
     held = ScrapeLock.acquire(placeholder)
     if held is not None:
@@ -205,7 +213,7 @@ def start_in_background(user=None) -> Started | ScrapeLock:
         prune_logs(logs, KEEP_LOGS - 1)
         log = logs / f"scrape-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.log"
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "scrape"]
-        command += ["--claimed-by", placeholder]
+        command += [*flags, "--claimed-by", placeholder, "--log-name", log.name]
         if user is not None:
             command += ["--triggered-by", str(user.pk)]
         with open(log, "ab", opener=datadir.private_opener) as out:
@@ -226,6 +234,41 @@ def start_in_background(user=None) -> Started | ScrapeLock:
     # Reap it when it ends, or a killed scrape would linger as a zombie that looks alive.
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     return Started(pid=process.pid, log=log)
+
+
+def log_path(run: ScrapeRun) -> Path | None:
+    """Where a run's output is, if it was started here and its log is still kept."""
+    if not LOG_NAME.fullmatch(run.log):  # the record names a file in the logs folder, no path
+        return None
+    path = Path(settings.DATA_DIR) / "logs" / run.log
+    return path if path.is_file() else None
+
+
+class NotStopped(Exception):
+    """The scrape cannot be stopped from here; the message says why and what to do."""
+
+
+def stop(run: ScrapeRun) -> None:
+    """Ask a running scrape to stop: SIGTERM, which its process turns into its stop flag (see
+    _stop_on_signals), so it saves the batch in hand and records itself as interrupted."""
+    lock = ScrapeLock.current()
+    # Only while its process holds the lock: once it has ended, its pid may be another's.
+    if run.status != ScrapeRun.Status.RUNNING or lock is None or lock.holder != run.holder:
+        raise NotStopped("This scrape is not running any more.")
+    host, _, pid = run.holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        raise NotStopped(
+            f"This scrape runs on {host}: stop it there (kill -TERM {pid}), or wait for it."
+        )
+    try:
+        os.kill(int(pid), signal.SIGTERM)
+    except ProcessLookupError:
+        raise NotStopped("This scrape is not running any more.") from None
+    except PermissionError:  # another user's process (a scrape run by hand as root, say)
+        raise NotStopped(
+            f"This scrape (process {pid}) belongs to another user: stop it as that user "
+            f"(kill -TERM {pid})."
+        ) from None
 
 
 def prune_logs(folder: Path, keep: int) -> None:

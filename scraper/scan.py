@@ -27,7 +27,7 @@ from catalog.models import Game, Rom
 from catalog.pagecache import bump as bump_catalogue_version
 from scraper.archives import is_listed, list_members
 from scraper.bulk import insert_rows
-from scraper.filenames import ParsedName, match_key, parse_filename
+from scraper.filenames import ParsedName, disk_only, is_generic, match_key, parse_filename
 from scraper.hashing import hash_files
 
 # Archives, disk and CD images, and plain DOS executables.
@@ -35,11 +35,6 @@ DEFAULT_EXTENSIONS = frozenset(
     "zip 7z rar dosz lha lzh arj iso cue bin img ima imz vhd chd mdf mds ccd dsk exe com".split()
 )
 
-# A file named like this says nothing about its game: the folder it sits in names the game.
-GENERIC_TITLE = re.compile(
-    r"(?i)^(?:(?:disk|disc|cd|part|side|track|image|game|install|setup|data|program)"
-    r"[\s_-]*\w{0,2}|\d{0,3})$"
-)
 # "Dune 2 Disk1", "Ultima VII - CD 2": the disks of one game share its title.
 DISK_SUFFIX = re.compile(r"(?i)[\s_-]*\b(?:disk|disc|cd)[\s_-]*(\d{1,2})$")
 
@@ -206,12 +201,16 @@ def walk(
 
 
 def parse_path(path: str, roots: list[str]) -> ParsedName:
-    """The file's parsed name, or its folder's where the file's own name is only "DISK1.IMG"."""
+    """The file's parsed name, or its folder's where the file's own name is only "DISK1.IMG"
+    (with the disk number that name gives)."""
     folder, _, name = path.rpartition("/")
     parsed = parse_filename(name)
-    if (GENERIC_TITLE.match(parsed.title) or not parsed.key) and folder not in roots:
+    if (is_generic(parsed.title) or not parsed.key) and folder not in roots:
         folder_parsed = parse_filename(folder.rpartition("/")[2])
         if folder_parsed.key:
+            disk, total = disk_only(parsed.title)
+            if disk is not None and folder_parsed.disk is None:
+                return replace(folder_parsed, disk=disk, disk_total=total)
             return folder_parsed
     disk = DISK_SUFFIX.search(parsed.title)
     if disk and disk.start() > 0:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -25,6 +27,33 @@ def test_super_user_creates_a_user_with_a_role_in_one_form(admin_client):
     alice = User.objects.get(username="alice")
     assert alice.role == "normal" and not alice.is_staff
     assert alice.has_perm("catalog.download_rom")
+
+
+def test_the_add_user_form_requires_a_role_and_starts_at_normal(admin_client):
+    html = admin_client.get(reverse("admin:accounts_user_add")).content.decode()
+    role = re.search(r'<select name="role"[^>]*>(.*?)</select>', html, re.S)
+    assert 'class="required" for="id_role"' in html
+    assert re.findall(r'<option value="([^"]*)"', role.group(1)) == ["demo", "normal", "super"]
+    assert '<option value="normal" selected>' in role.group(1)
+
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "carol", "role": "", "password1": "a-long-enough-pass-9",
+         "password2": "a-long-enough-pass-9", "usable_password": "true"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["role"] == ["This field is required."]
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_an_existing_user_can_still_be_left_without_a_role(admin_client, normal_user):
+    url = reverse("admin:accounts_user_change", args=[normal_user.pk])
+    html = admin_client.get(url).content.decode()
+    assert '<option value="">No role: can log in, sees nothing</option>' in html
+    response = admin_client.post(url, change_form(normal_user, role=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    normal_user.refresh_from_db()
+    assert normal_user.role == ""
 
 
 def test_a_user_made_super_in_the_admin_can_use_the_admin(admin_client):

@@ -1,5 +1,6 @@
 """The library's games in the admin: the list with covers and match state, and its actions."""
 
+import re
 from functools import partial
 
 from django.contrib import admin, messages
@@ -16,6 +17,8 @@ from scraper import importer
 from scraper.igdb import MAX_LIMIT, IGDBError
 
 LOCKED_HELP = "Chosen by hand: scrapes keep this match"
+FORGET_EDITS = "Let IGDB overwrite hand edits"
+IGDB_ID_SEARCH = re.compile(r"=\s*(\d{1,20})")
 PLACEHOLDER = mark_safe('<span class="rv-cover rv-cover-none" title="No cover">no cover</span>')
 
 
@@ -118,9 +121,10 @@ class GameAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["cover"]
     search_fields = ["title", "alternative_names__name", "roms__path", "=igdb_id"]
+    search_help_text = "Title, alternative name or file path; =100101 finds IGDB id 100101."
     readonly_fields = [
         *("sort_title", "match_key", "created_at", "updated_at", "scraped_at"),
-        "how_to_start",
+        *("edited_by_hand", "how_to_start"),
     ]
     form = start.GameForm
     raw_id_fields = ["cover"]
@@ -134,7 +138,7 @@ class GameAdmin(admin.ModelAdmin):
         "collections",
     ]
     inlines = [RomInline, AlternativeNameInline, InvolvementInline, ImageInline]
-    actions = ["refetch_metadata", "clear_match", "mark_do_not_match"]
+    actions = ["refetch_metadata", "clear_match", "mark_do_not_match", "forget_hand_edits"]
     list_per_page = 50
     show_full_result_count = False
     # Django 6's default, chosen now (5.2 warns that http:// is assumed).
@@ -165,6 +169,10 @@ class GameAdmin(admin.ModelAdmin):
         return start.with_start_roms(games)
 
     def get_search_results(self, request, queryset, search_term):
+        # "=100101": the game holding that IGDB record (the README's search syntax). Django's own
+        # "=igdb_id" search field would compare the whole term, "=" included, and find nothing.
+        if igdb_id := IGDB_ID_SEARCH.fullmatch(search_term.strip()):
+            return queryset.filter(igdb_id=min(int(igdb_id[1]), 2**31)), False  # no overflow
         found, duplicates = super().get_search_results(request, queryset, search_term)
         if duplicates:
             # A pk subquery instead of DISTINCT over every column, the long texts included.
@@ -210,8 +218,23 @@ class GameAdmin(admin.ModelAdmin):
         url = reverse("admin:catalog_game_match", args=[obj.pk])
         return format_html('<a href="{}">Match manually</a>', url)
 
+    @admin.display(description="Edited by hand")
+    def edited_by_hand(self, obj):
+        if not obj or not obj.edited_fields:
+            return "Nothing: re-fetches and scrapes write every IGDB field."
+        return format_html(
+            "{}. Re-fetches and scrapes keep these; the game list's action “{}” lets IGDB's "
+            "values back.",
+            ", ".join(obj.edited_fields),
+            FORGET_EDITS,
+        )
+
     def save_model(self, request, obj, form, change):
         obj.set_title(obj.title)
+        if change:
+            # Remember what a person corrected, so that no import overwrites it.
+            edited = set(form.changed_data) & importer.HAND_EDITABLE
+            obj.edited_fields = sorted({*obj.edited_fields, *edited})
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -248,12 +271,33 @@ class GameAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Re-fetched the metadata of {len(found)} game(s).", messages.SUCCESS
             )
+            self.warn_of_kept_edits(request, [games[i] for i in found])
         if lost := sorted(set(games) - set(found)):
             self.message_user(
                 request,
                 "IGDB has no game with id " + ", ".join(map(str, lost)) + "; left as they were.",
                 messages.ERROR,
             )
+
+    def warn_of_kept_edits(self, request, pks):
+        edited = models.Game.objects.filter(pk__in=pks).exclude(edited_fields=[])
+        if lines := [f"“{game}”: {', '.join(game.edited_fields)}" for game in edited]:
+            self.message_user(
+                request,
+                "Kept what was edited by hand: " + "; ".join(lines) + f". “{FORGET_EDITS}” "
+                "lets IGDB's values back on the next re-fetch.",
+                messages.WARNING,
+            )
+
+    @admin.action(description=FORGET_EDITS, permissions=["change"])
+    def forget_hand_edits(self, request, queryset):
+        count = queryset.exclude(edited_fields=[]).update(edited_fields=[])
+        self.message_user(
+            request,
+            f"{count} game(s) no longer keep fields edited by hand: the next re-fetch or "
+            "scrape --refresh writes IGDB's values.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Clear match", permissions=["change"])
     def clear_match(self, request, queryset):

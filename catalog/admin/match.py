@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from catalog.admin import igdb_calls
-from catalog.models import Game
+from catalog.models import Game, is_image_id
 from scraper import importer
 from scraper.igdb import IGDBError
 from scraper.matching import Candidate, Platform, score
@@ -33,6 +33,8 @@ class SearchForm(forms.Form):
 
 class ChooseForm(forms.Form):
     igdb_id = forms.IntegerField(label="IGDB id", min_value=1, max_value=2**31 - 1)
+    # Sent by the confirmation page: the game the person agreed to merge into.
+    merge_into = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
@@ -44,8 +46,6 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
         candidate = Candidate.from_igdb(record)
         if candidate.id <= 0 or not candidate.name:
             continue
-        cover = record.get("cover")
-        image_id = cover.get("image_id") if isinstance(cover, dict) else None
         platforms = [
             p.get("abbreviation") or p.get("name") or str(p.get("id"))
             for p in record.get("platforms") or ()
@@ -58,9 +58,7 @@ def candidates(records: list[dict], title: str, year: int | None) -> list[dict]:
                 "year": candidate.dos_year or candidate.year,
                 "platforms": ", ".join(platforms),
                 "score": score(title, year, candidate),
-                "cover_url": (
-                    f"{settings.IGDB_IMAGE_URL}/t_cover_small/{image_id}.jpg" if image_id else ""
-                ),
+                "cover_url": cover_url(candidate.cover),
             }
         )
     rows.sort(key=lambda row: -row["score"])
@@ -77,12 +75,20 @@ def stored_candidates(game: Game) -> list[dict]:
             "year": c.get("year"),
             "platforms": ", ".join(PLATFORMS.get(p, str(p)) for p in c.get("platforms") or ()),
             "score": c.get("score", 0.0),
-            "cover_url": "",
+            "cover_url": cover_url(c.get("cover")),
         }
         for c in game.match_candidates or ()
         if isinstance(c, dict) and isinstance(c.get("id"), int)
     ]
     return with_holders(rows)
+
+
+def cover_url(image_id) -> str:
+    """A candidate's cover (IGDB's 90x128 cover_small), or "" for none. Candidates are records
+    not in the library, so their covers are never cached here: always IGDB's."""
+    if not is_image_id(image_id):
+        return ""
+    return f"{settings.IGDB_IMAGE_URL}/t_cover_small/{image_id}.jpg"
 
 
 def with_holders(rows: list[dict]) -> list[dict]:
@@ -132,6 +138,24 @@ def match_game(request, object_id, *, model_admin):
     return TemplateResponse(request, "admin/catalog/game/match.html", context)
 
 
+def confirm_merge(request, game: Game, holder: Game, igdb_id: int, back: str, model_admin):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Merge “{game}” into “{holder}”?",
+        "subtitle": None,
+        "opts": model_admin.opts,
+        "original": game,
+        "holder": holder,
+        "igdb_id": igdb_id,
+        "files": game.roms.count(),
+        "favorites": game.favorites.count(),
+        "holder_files": holder.roms.count(),
+        "back": back,
+        "has_view_permission": model_admin.has_view_permission(request, game),
+    }
+    return TemplateResponse(request, "admin/catalog/game/confirm_merge.html", context)
+
+
 def choose(request, game: Game, model_admin):
     # Back to the same search (the choose forms post to the page's own address), if any.
     back = request.get_full_path()
@@ -140,6 +164,11 @@ def choose(request, game: Game, model_admin):
         messages.error(request, "Enter an IGDB id: a whole number, as in igdb.com's game pages.")
         return redirect(back)
     igdb_id = form.cleaned_data["igdb_id"]
+    holder = Game.objects.filter(igdb_id=igdb_id).exclude(pk=game.pk).first()
+    # Merging deletes this game: only once the person has seen which game takes its files
+    # (and that very game: another may hold the record by now).
+    if holder is not None and form.cleaned_data["merge_into"] != holder.pk:
+        return confirm_merge(request, game, holder, igdb_id, back, model_admin)
     try:
         records = igdb_calls.call(lambda client: client.games_by_id([igdb_id]))
     except IGDBError as exc:

@@ -157,6 +157,25 @@ def test_game_list_searches_titles_alternative_names_and_file_paths_and_counts_r
         assert response.context["cl"].result_list[0].file_count == 3  # not 3 x 3
 
 
+def test_game_list_finds_a_game_by_its_igdb_id_written_with_an_equals_sign(
+    admin_client, make_game, make_rom
+):
+    doom = make_game(title="Doom", year=1993)
+    make_rom(game=doom, path="/roms/DOOM.ZIP")
+    make_rom(game=doom, path="/roms/DOOM2.ZIP")
+    Game.objects.filter(pk=doom.pk).update(igdb_id=100101)
+    make_game(title="Game 100101", year=1990, igdb_id=5)
+    for query in ("=100101", " = 100101 "):
+        response = changelist(admin_client, q=query)
+        assert listed(response) == ["Doom"], query
+        assert response.context["cl"].result_list[0].file_count == 2
+    assert listed(changelist(admin_client, q="=100102")) == []
+    assert listed(changelist(admin_client, q="=99999999999999999999")) == []
+    # Without "=", a number is searched in titles too.
+    assert listed(changelist(admin_client, q="100101")) == ["Doom", "Game 100101"]
+    assert "=100101 finds IGDB id 100101" in changelist(admin_client).content.decode()
+
+
 # --- Actions ----------------------------------------------------------------------------------
 
 

@@ -116,3 +116,41 @@ def test_super_user_sees_and_overrides_how_a_game_starts(
     page.goto(live_server.url + "/admin/catalog/game/")
     row = page.get_by_role("row").filter(has_text="Doom")
     expect(row).to_contain_text("known (by an admin)")
+
+
+def test_choosing_a_record_another_game_holds_asks_before_merging(
+    page, people, live_server, fake_igdb, make_rom, make_game
+):
+    doom = make_game(title="Doom", year=1993, igdb_id=673, match_status="matched")
+    make_rom(game=doom, path="/roms/DOOM.ZIP")
+    copy = make_game(
+        title="Doom Shareware", year=1993, match_status="no_match",
+        match_candidates=[{"id": 673, "name": "Doom", "year": 1993, "platforms": [13],
+                           "score": 0.7, "cover": "co5rav"}],
+    )  # fmt: skip
+    make_rom(game=copy, path="/roms/DOOMS.ZIP")
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url, "super")
+
+    page.goto(f"{live_server.url}/admin/catalog/game/{copy.pk}/match/")
+    candidate = page.locator("table.rv-candidates tbody tr").first
+    # The kept candidate's cover is there, from the fake IGDB's image server.
+    expect(candidate.get_by_role("img", name="Cover of Doom")).to_be_visible()
+    page.wait_for_function(
+        "document.querySelector('table.rv-candidates img')?.naturalWidth > 0", timeout=5_000
+    )
+    candidate.get_by_role("button", name="Choose Doom (1993), IGDB 673").click()
+    expect(
+        page.get_by_role("heading", name="Merge “Doom Shareware (1993)” into “Doom (1993)”?")
+    ).to_be_visible()
+    expect(page.locator("#content-main")).to_contain_text("IGDB game 673 is already")
+    assert Game.objects.filter(pk=copy.pk).exists()  # nothing happened yet
+    screenshot(page, "admin-merge-confirm")
+
+    page.get_by_role("link", name="No, go back").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/catalog/game/{copy.pk}/match/")
+    page.get_by_role("button", name="Choose Doom (1993), IGDB 673").first.click()
+    page.get_by_role("button", name="Yes, merge into “Doom (1993)”").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/catalog/game/{doom.pk}/change/")
+    expect(page.locator(".messagelist")).to_contain_text("its files and favourites moved")
+    assert not Game.objects.filter(pk=copy.pk).exists() and doom.roms.count() == 2

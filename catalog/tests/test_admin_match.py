@@ -145,7 +145,7 @@ def test_choosing_a_record_another_game_holds_moves_the_files_there(
     copy = make_game(title="Doom Shareware", year=1993)
     rom = make_rom(game=copy, path="/roms/DOOMS.ZIP")
     Favorite.objects.create(user=super_user, game=copy)
-    response = admin_client.post(match_url(copy), {"igdb_id": DOOM})
+    response = admin_client.post(match_url(copy), {"igdb_id": DOOM, "merge_into": doom.pk})
     assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
     assert not Game.objects.filter(pk=copy.pk).exists()
     rom.refresh_from_db()
@@ -153,6 +153,54 @@ def test_choosing_a_record_another_game_holds_moves_the_files_there(
     assert rom.game_id == doom.pk and doom.match_locked
     assert Favorite.objects.get().game_id == doom.pk
     assert "files and favourites moved to that game" in messages_of(response)[0]
+
+
+def test_choosing_a_record_another_game_holds_asks_first_and_changes_nothing(
+    admin_client, super_user, make_game, make_rom, fake_igdb
+):
+    doom = make_game(title="Doom", year=1993, igdb_id=DOOM, match_status="matched")
+    make_rom(game=doom, path="/roms/DOOM.ZIP")
+    copy = make_game(title="Doom Shareware", year=1993)
+    make_rom(game=copy, path="/roms/DOOMS.ZIP")
+    make_rom(game=copy, path="/roms/DOOMS2.ZIP")
+    Favorite.objects.create(user=super_user, game=copy)
+    url = match_url(copy) + "?q=Doom"
+    response = admin_client.post(url, {"igdb_id": DOOM})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Merge “{copy}” into “{doom}”?" in html
+    assert f"IGDB game {DOOM} is already" in html and f"(game {doom.pk}, 1 file)" in html
+    assert "its 2 files and 1 favourite move to “Doom (1993)”" in html
+    assert f'<input type="hidden" name="merge_into" value="{doom.pk}">' in html
+    assert f'href="{url}"' in html  # "No, go back" to the same search
+    assert fake_igdb.stats.requests == 0 and Game.objects.filter(pk=copy.pk).exists()
+    # Confirmed for another game than the one now holding the record: asked again.
+    response = admin_client.post(url, {"igdb_id": DOOM, "merge_into": copy.pk})
+    assert response.status_code == 200 and Game.objects.filter(pk=copy.pk).exists()
+    # Confirmed: merged.
+    response = admin_client.post(url, {"igdb_id": DOOM, "merge_into": doom.pk})
+    assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
+    assert not Game.objects.filter(pk=copy.pk).exists()
+    assert doom.roms.count() == 3
+
+
+def test_choosing_the_games_own_record_again_needs_no_confirmation(
+    admin_client, make_game, fake_igdb
+):
+    doom = make_game(title="Doom", year=1993, igdb_id=DOOM, match_status="matched")
+    response = admin_client.post(match_url(doom), {"igdb_id": DOOM})
+    assert response["Location"] == reverse("admin:catalog_game_change", args=[doom.pk])
+
+
+def test_candidates_a_scrape_keeps_show_their_covers(admin_client, fake_igdb, dataset, tmp_path):
+    dataset.write_library(tmp_path / "library")
+    scrape(tmp_path / "library")
+    games = Game.objects.filter(match_status="no_match").exclude(match_candidates=[])
+    game, cover = next(
+        (game, c["cover"]) for game in games for c in game.match_candidates if c.get("cover")
+    )
+    html = admin_client.get(match_url(game)).content.decode()
+    assert f'src="{fake_igdb.image_url}/t_cover_small/{cover}.jpg"' in html
 
 
 # --- IGDB failures are admin messages, never a 500 ------------------------------------------
@@ -243,7 +291,7 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
         match_status="no_match",
         match_candidates=[
             {"id": WOLF_DOS, "name": "Wolfenstein 3D", "year": 1992, "platforms": [13],
-             "score": 0.74},
+             "score": 0.74, "cover": "co1wlf"},
             {"id": WOLF_PC_2007, "name": "Wolfenstein 3D", "year": 2007, "platforms": [6, 3],
              "score": 0.7},
         ],
@@ -256,6 +304,9 @@ def test_match_page_first_shows_the_candidates_the_last_scrape_kept(
         (WOLF_PC_2007, "PC, 3"),
     ]
     assert f'aria-label="Choose Wolfenstein 3D (1992), IGDB {WOLF_DOS}"' in html
+    # The kept cover shows; the candidate stored without one says so.
+    assert f'src="{fake_igdb.image_url}/t_cover_small/co1wlf.jpg"' in html
+    assert html.count(">no cover</span>") == 1
     assert fake_igdb.stats.requests == 0
     # Choosing one of them works like choosing a search result.
     admin_client.post(match_url(game), {"igdb_id": WOLF_DOS})

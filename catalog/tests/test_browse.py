@@ -72,3 +72,17 @@ def test_catalogue_favourites_and_game_pages_are_private_and_checked_again_on_ba
         assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}, url
     fragment = client.get(index, headers={"HX-Request": "true"})
     assert set(fragment["Cache-Control"].split(", ")) == {"private", "no-cache"}
+
+
+def test_a_card_shows_its_whole_title_in_a_tooltip_and_on_keyboard_focus(
+    client, demo_user, make_game
+):
+    make_game(title='Tom "Ace" <Jones> & the Very Long Title That Two Lines Cannot Hold')
+    client.force_login(demo_user)
+    html = client.get("/").content.decode()
+    escaped = (
+        "Tom &quot;Ace&quot; &lt;Jones&gt; &amp; the Very Long Title That Two Lines Cannot Hold"
+    )
+    assert f'title="{escaped}" class="group/link ' in html
+    assert "line-clamp-2" in html and "group-focus-visible/link:line-clamp-none" in html
+    assert "<Jones>" not in html

@@ -118,13 +118,30 @@ def test_a_reversed_year_range_is_swapped(browse, games):
     assert titles(browse(year_from=1993, year_to=1990)) == ["Commander Keen", "Doom"]
 
 
-def test_match_status_filter(browse, games):
-    assert titles(browse(match="matched")) == ["The Dig", "Doom"]
-    assert titles(browse(match="unmatched")) == ["Commander Keen", "Zork"]
+def test_match_status_filter_for_super_users(client, super_user, games):
+    client.force_login(super_user)
+    response = client.get(INDEX, {"match": "matched"})
+    assert titles(response) == ["The Dig", "Doom"]
+    assert '<label for="f-match">Match status</label>' in response.content.decode()
+    assert "Remove filter Matched" in response.content.decode()
+    assert titles(client.get(INDEX, {"match": "unmatched"})) == ["Commander Keen", "Zork"]
+    assert titles(client.get(INDEX, {"developer": games["id_soft"].pk, "match": "matched"})) == [
+        "Doom"
+    ]
+
+
+@pytest.mark.parametrize("persona", ["demo_user", "normal_user"])
+def test_match_status_is_hidden_from_and_ignored_for_everyone_else(client, request, games, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(INDEX, {"match": "unmatched"})
+    html = response.content.decode()
+    assert "Match status" not in html and 'name="match"' not in html
+    assert titles(response) == ["Commander Keen", "The Dig", "Doom", "Zork"]  # not filtered
+    assert "Remove filter" not in html  # no "Not matched" chip either
 
 
 def test_filters_combine(browse, games):
-    assert titles(browse(developer=games["id_soft"].pk, match="matched")) == ["Doom"]
+    assert titles(browse(developer=games["id_soft"].pk, year_from=1991)) == ["Doom"]
 
 
 def test_my_favourites_filter_shows_only_my_own(browse, games, normal_user, make_user):
@@ -141,17 +158,52 @@ def test_demo_users_have_no_favourites_filter(client, demo_user, games):
 
 
 @pytest.mark.parametrize(
-    ("sort", "expected"),
+    ("params", "expected"),
     [
-        ("title", ["Commander Keen", "The Dig", "Doom", "Zork"]),
-        ("year", ["Zork", "Commander Keen", "Doom", "The Dig"]),
-        ("rating", ["Doom", "The Dig", "Commander Keen", "Zork"]),
-        ("added", ["Zork", "Commander Keen", "Doom", "The Dig"]),
-        ("no-such-sort", ["Commander Keen", "The Dig", "Doom", "Zork"]),
+        ({"sort": "title"}, ["Commander Keen", "The Dig", "Doom", "Zork"]),
+        ({"sort": "title", "dir": "desc"}, ["Zork", "Doom", "The Dig", "Commander Keen"]),
+        # Newest first; Keen's year comes from its release date.
+        ({"sort": "year"}, ["The Dig", "Doom", "Commander Keen", "Zork"]),
+        ({"sort": "year", "dir": "asc"}, ["Zork", "Commander Keen", "Doom", "The Dig"]),
+        # Highest first; games without a rating last, whichever the direction.
+        ({"sort": "rating"}, ["Doom", "The Dig", "Commander Keen", "Zork"]),
+        ({"sort": "rating", "dir": "asc"}, ["The Dig", "Doom", "Commander Keen", "Zork"]),
+        ({"sort": "added"}, ["Zork", "Commander Keen", "Doom", "The Dig"]),
+        ({"sort": "added", "dir": "asc"}, ["The Dig", "Doom", "Commander Keen", "Zork"]),
+        ({"sort": "no-such-sort"}, ["Commander Keen", "The Dig", "Doom", "Zork"]),
+        ({"sort": "year", "dir": "sideways"}, ["The Dig", "Doom", "Commander Keen", "Zork"]),
     ],
 )
-def test_sorting(browse, games, sort, expected):
-    assert titles(browse(sort=sort)) == expected
+def test_sorting(browse, games, params, expected):
+    assert titles(browse(**params)) == expected
+
+
+def test_games_without_a_year_go_last_in_both_directions(browse, make_game):
+    make_game(title="Undated", year=None)
+    make_game(title="Old", year=1985)
+    make_game(title="New", year=1995)
+    assert titles(browse(sort="year")) == ["New", "Old", "Undated"]
+    assert titles(browse(sort="year", dir="asc")) == ["Old", "New", "Undated"]
+
+
+def test_the_sort_direction_stays_in_every_link_and_only_when_it_is_not_the_default(browse, games):
+    genre = games["adventure"].pk
+    html = browse(genre=genre, sort="year", dir="asc").content.decode()
+    assert 'href="/?sort=year&amp;dir=asc"' in html  # the genre's chip keeps the direction
+    html = browse(genre=genre, sort="year", dir="desc").content.decode()
+    assert 'href="/?sort=year"' in html  # newest first is the year's own direction
+    html = browse(genre=genre, dir="desc").content.decode()
+    assert 'href="/?dir=desc"' in html  # titles Z to A
+
+
+def test_the_order_select_names_the_directions_of_the_current_sort(browse, games):
+    html = browse(sort="rating", dir="asc").content.decode()
+    assert '<option value="asc" selected>Lowest first</option>' in html
+    assert '<option value="desc">Highest first</option>' in html
+    # What app.js needs to relabel it when another sort is chosen.
+    assert (
+        'value="year" data-default="desc" data-asc="Oldest first" data-desc="Newest first"' in html
+    )
 
 
 def test_filter_options_list_only_values_that_have_games(browse, games):
@@ -250,6 +302,8 @@ NASTY = [
     {"q": "{{ settings.SECRET_KEY }}{% debug %}"},
     {"q": "%_\\' \" <script>alert(1)</script>"},
     {"q": "🎮" * 50, "sort": "rating"},
+    {"dir": "<script>alert(1)</script>", "sort": "year"},
+    {"dir": ["asc", "desc"]},
 ]
 
 
@@ -283,7 +337,11 @@ def many_games(make_game, normal_user):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "quest", "genre": "1", "sort": "year"}, {"fav": "1", "sort": "rating", "page": "2"}],
+    [
+        {},
+        {"q": "quest", "genre": "1", "sort": "year"},
+        {"fav": "1", "sort": "rating", "dir": "asc", "page": "2"},
+    ],
 )
 def test_catalogue_of_one_game_runs_at_most_8_queries(
     client, normal_user, make_game, django_assert_max_num_queries, params
@@ -302,7 +360,11 @@ def queries_allowed(params):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "saga", "genre": "1", "sort": "year"}, {"fav": "1", "sort": "rating", "page": "2"}],
+    [
+        {},
+        {"q": "saga", "genre": "1", "sort": "year"},
+        {"fav": "1", "sort": "rating", "dir": "asc", "page": "2"},
+    ],
 )
 def test_catalogue_of_60_games_runs_at_most_8_queries(
     client, normal_user, many_games, django_assert_max_num_queries, params

@@ -73,7 +73,7 @@ def test_the_site_and_the_admin_work_under_the_policy_without_a_violation(
     log_in(page, url, "super")
 
     # Catalogue: search as you type (htmx), a filter, a favourite.
-    search = page.get_by_role("searchbox", name="Search titles and alternative names")
+    search = page.get_by_role("combobox", name="Search titles and alternative names")
     search.press_sequentially("doom", delay=20)
     expect(page).to_have_url(url + "/?q=doom")
     expect(cards(page)).to_have_count(2)

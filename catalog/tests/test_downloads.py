@@ -439,3 +439,15 @@ def test_a_name_with_bidi_controls_is_sent_and_shown_as_stored_not_reversed(
     )
     page = normal_client.get(rom.game.get_absolute_url()).content.decode()
     assert "RTL gnp.exe" in page and "\u202e" not in page and "\u200b" not in page
+
+
+def test_a_disk_of_a_folder_set_downloads_under_its_games_folder_name(
+    normal_client, rom_dir, make_game, make_rom
+):
+    folder = rom_dir / "Dune II (1992)"
+    folder.mkdir()
+    (folder / "DISK1.ZIP").write_bytes(DATA)
+    game = make_game(title="Dune II", year=1992)
+    rom = make_rom(game=game, path=str(folder / "DISK1.ZIP"), size=len(DATA))
+    response = normal_client.get(url(rom))
+    assert 'filename="Dune II (1992) - DISK1.ZIP"' in response["Content-Disposition"]

@@ -1,8 +1,10 @@
 """The game page (catalog/views/games.py)."""
 
 import datetime
+import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +29,17 @@ def test_game_page_lists_the_files(client, demo_user, make_rom):
     response = client.get(rom.game.get_absolute_url())
     assert response.status_code == 200
     assert b"Keen 4.zip" in response.content
+
+
+def test_files_table_numbers_the_disks_of_a_folder_set(client, demo_user, make_game, make_rom):
+    dune = make_game(title="Dune II", year=1992)
+    for n in (1, 2):
+        make_rom(game=dune, path=f"/roms/Dune II (1992)/DISK{n}.ZIP")
+    client.force_login(demo_user)
+    html = client.get(dune.get_absolute_url()).content.decode()
+    cells = re.findall(r'sm:table-cell">(Disk [^<]*)</td>', html)
+    assert cells == ["Disk 1", "Disk 2"]
+    assert "· Disk 2</span>" in html  # under the name, on a phone
 
 
 def test_game_page_of_an_unknown_game_is_404(client, demo_user):
@@ -125,6 +138,25 @@ def test_demo_user_sees_no_download_or_favourite_button(client, demo_user, make_
     assert "aria-pressed" not in html
 
 
+def test_demo_user_is_told_why_the_files_have_no_download_button(client, demo_user, make_rom):
+    rom = make_rom()
+    client.force_login(demo_user)
+    html = client.get(game_url(rom.game)).content.decode()
+    assert "Your account can browse but not download." in html
+
+
+def test_a_demo_group_granted_play_is_told_it_can_play_but_not_download(
+    client, demo_user, make_rom
+):
+    Group.objects.get(name="demo").permissions.add(
+        Permission.objects.get(codename="play_game", content_type__app_label="catalog")
+    )
+    rom = make_rom()
+    client.force_login(demo_user)
+    html = client.get(game_url(rom.game)).content.decode()
+    assert "Your account can play these games in the browser but not download." in html
+
+
 @pytest.mark.parametrize("persona", ["normal_user", "super_user"])
 def test_normal_and_super_users_see_download_and_favourite_buttons(
     client, request, make_rom, persona
@@ -134,6 +166,7 @@ def test_normal_and_super_users_see_download_and_favourite_buttons(
     html = client.get(game_url(rom.game)).content.decode()
     assert reverse("catalog:rom-download", args=[rom.pk]) in html
     assert 'aria-pressed="false"' in html
+    assert "but not download" not in html
 
 
 @pytest.mark.parametrize("games", [1, 60])

@@ -90,7 +90,7 @@ VALUES = st.one_of(NASTY, st.text(max_size=40), st.integers().map(str), DIGITS)
 PARAMS = st.dictionaries(
     st.sampled_from(
         ["q", "genre", "theme", "developer", "publisher", "year_from", "year_to", "match",
-         "fav", "sort", "page", "unknown"]
+         "fav", "sort", "dir", "page", "unknown"]
     ),
     st.one_of(VALUES, st.lists(VALUES, min_size=2, max_size=3)),
     max_size=6,

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from catalog.models import Favorite, Game, sort_title_for
+from catalog.models import Favorite, Game, Rom, sort_title_for
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,41 @@ def test_titles_stored_before_lose_their_invisible_characters_on_migrate(make_ga
         ("The Dig", "dig", "the-dig"),
     ]
     assert list(dig.alternative_names.values_list("name", flat=True)) == ["Die Gruft", "Dig"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parsed_title", "tags", "disk", "download"),
+    [
+        # A folder set: the folder names the game, the file only its disk.
+        ("/roms/Dune II (1992)/DISK1.ZIP", "Dune II", {}, "Disk 1", "Dune II (1992) - DISK1.ZIP"),
+        (
+            "/roms/Dune II/Disk 2 of 3.img",
+            "Dune II",
+            {},
+            "Disk 2 of 3",
+            "Dune II - Disk 2 of 3.img",
+        ),
+        # As scanned now, with the number in the tags.
+        ("/roms/Dune II/DISK2.ZIP", "Dune II", {"disk": 2}, "Disk 2", "Dune II - DISK2.ZIP"),
+        ("/roms/Ultima VII/INSTALL.EXE", "Ultima VII", {}, "", "Ultima VII - INSTALL.EXE"),
+        # Names that say which game they are keep their own name.
+        (
+            "/roms/Keen 4 (1991)(Disk 1 of 2).zip",
+            "Keen 4",
+            {"disk": 1, "disk_total": 2},
+            "Disk 1 of 2",
+            "Keen 4 (1991)(Disk 1 of 2).zip",
+        ),
+        ("/roms/Dune II/Dune II Disk1.zip", "Dune II", {"disk": 1}, "Disk 1", "Dune II Disk1.zip"),
+        ("/roms/Adventure/Doom.zip", "Doom", {}, "", "Doom.zip"),
+        # Straight in a ROM folder: the scan titled the game "DISK1", no folder names it.
+        ("/roms/DISK1.ZIP", "DISK1", {}, "", "DISK1.ZIP"),
+        # The folder's name loses the characters that would make it display as another.
+        ("/roms/Dune\u202e II/DISK1.ZIP", "Dune II", {}, "Disk 1", "Dune II - DISK1.ZIP"),
+    ],
+)
+def test_a_file_of_a_folder_set_shows_its_disk_and_downloads_under_its_folders_name(
+    path, parsed_title, tags, disk, download
+):
+    rom = Rom(path=path, parsed_title=parsed_title, tags=tags)
+    assert (rom.disk_label, rom.download_name) == (disk, download)

@@ -11,7 +11,6 @@ from catalog.models import Game
 from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
     MATCH_CHOICES,
-    SORTS,
     YEAR_MAX,
     YEAR_MIN,
     CatalogueFilters,
@@ -20,6 +19,7 @@ from catalog.views.filters import (
     filter_games,
     filter_options,
     query_string,
+    sort_options,
 )
 
 PAGE_SIZE = 48
@@ -46,7 +46,7 @@ def render_cards(request, page_template, context):
 def continue_playing(request, values, page):
     """The games with the user's saves, above the first page of the whole catalogue."""
     user = request.user
-    if page.number != 1 or set(values) - {"sort"} or not user.has_perm("catalog.play_game"):
+    if page.number != 1 or set(values) - {"sort", "dir"} or not user.has_perm("catalog.play_game"):
         return []
     return list(Game.objects.continue_playing(user))
 
@@ -58,8 +58,13 @@ def continue_playing(request, values, page):
 @cached_page
 def index(request):
     options = filter_options(request.GET, version_for(request))
+    user = request.user
+    can_see_matching = user.has_perm("catalog.change_game")  # super users, who run the scraper
     form = CatalogueFilters(
-        request.GET, options=options, can_favorite=request.user.has_perm("catalog.view_favorite")
+        request.GET,
+        options=options,
+        can_favorite=user.has_perm("catalog.view_favorite"),
+        can_see_matching=can_see_matching,
     )
     values = form.values()
     games = filter_games(Game.objects.for_cards(request.user), values, request.user)
@@ -75,16 +80,14 @@ def index(request):
             "options": options,
             "active_filters": active_filters(values, options),
             "sorts": [
-                (key, label)
-                for key, (label, _) in SORTS.items()
-                if key != "relevance" or values.get("q")
+                option for option in sort_options() if option[0] != "relevance" or values.get("q")
             ],
             "default_sort": default_sort(values),
-            "match_choices": MATCH_CHOICES,
+            "match_choices": MATCH_CHOICES if can_see_matching else [],
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,
             "page_base": f"?{base}&" if base else "?",
-            "is_filtered": bool(set(values) - {"sort"}),
+            "is_filtered": bool(set(values) - {"sort", "dir"}),
             "continue_playing": continue_playing(request, values, page),
         },
     )

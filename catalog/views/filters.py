@@ -15,17 +15,49 @@ from django.db.models.functions import Coalesce, ExtractYear
 from catalog import search
 from catalog.models import Company, Game, Genre, Involvement, Theme
 
+YEAR = Coalesce("year", ExtractYear("release_date"))
+# key: (label, default direction, {direction: (label, ordering)}). Each sort starts in the
+# direction people expect of it (A to Z, newest, best rated, latest added); `dir` flips it. Games
+# without the value go last either way, and ties go by title.
 SORTS = {
-    "title": ("Title", ["sort_title", "year"]),
+    "title": (
+        "Title",
+        "asc",
+        {"asc": ("A to Z", ["sort_title", "year"]), "desc": ("Z to A", ["-sort_title", "-year"])},
+    ),
     "year": (
         "Year",
-        [Coalesce("year", ExtractYear("release_date")).asc(nulls_last=True), "sort_title"],
+        "desc",
+        {
+            "desc": ("Newest first", [YEAR.desc(nulls_last=True), "sort_title"]),
+            "asc": ("Oldest first", [YEAR.asc(nulls_last=True), "sort_title"]),
+        },
     ),
-    "rating": ("Rating", [F("rating").desc(nulls_last=True), "sort_title"]),
-    "added": ("Recently added", ["-created_at", "-pk"]),
-    # With a search only, and then the default (catalog/search.py ranks the matches).
-    "relevance": ("Best match", list(search.RANKED)),
+    "rating": (
+        "Rating",
+        "desc",
+        {
+            "desc": ("Highest first", [F("rating").desc(nulls_last=True), "sort_title"]),
+            "asc": ("Lowest first", [F("rating").asc(nulls_last=True), "sort_title"]),
+        },
+    ),
+    "added": (
+        "Recently added",
+        "desc",
+        {
+            "desc": ("Newest first", ["-created_at", "-pk"]),
+            "asc": ("Oldest first", ["created_at", "pk"]),
+        },
+    ),
+    # With a search only, and then the default (catalog/search.py ranks the matches); one
+    # direction, best first.
+    "relevance": (
+        "Best match",
+        "asc",
+        {"asc": ("Best first", list(search.RANKED)), "desc": ("Best first", list(search.RANKED))},
+    ),
 }
+DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = "title"
 
 
@@ -107,13 +139,16 @@ class CatalogueFilters(forms.Form):
     match = forms.ChoiceField(required=False, choices=MATCH_CHOICES)
     fav = forms.BooleanField(required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+    dir = forms.ChoiceField(required=False, choices=[(d, d) for d in DIRECTIONS])
 
-    def __init__(self, data, *, options, can_favorite):
+    def __init__(self, data, *, options, can_favorite, can_see_matching):
         super().__init__(data)
         for kind in OPTION_KINDS:
             self.fields[kind].choices = [(str(pk), name) for pk, name in options[kind]]
         if not can_favorite:
             del self.fields["fav"]
+        if not can_see_matching:
+            del self.fields["match"]  # the scraper's bookkeeping: for those who run it
 
     def values(self):
         """The valid parameters, invalid ones dropped (the form's errors are never shown)."""
@@ -122,6 +157,7 @@ class CatalogueFilters(forms.Form):
         if values.get("sort") == "relevance" and not values.get("q"):
             del values["sort"]  # nothing to rank
         values.setdefault("sort", default_sort(values))
+        values.setdefault("dir", default_direction(values["sort"]))
         low, high = values.get("year_from"), values.get("year_to")
         if low and high and low > high:
             values["year_from"], values["year_to"] = high, low
@@ -149,17 +185,32 @@ def filter_games(games, values, user):
         games = games.unmatched()
     if values.get("fav"):
         games = games.favorites_of(user)
-    return games.order_by(*SORTS[values["sort"]][1])
+    return games.order_by(*SORTS[values["sort"]][2][values["dir"]][1])
+
+
+def default_direction(sort):
+    return SORTS[sort][1]
+
+
+def sort_options():
+    """[(key, label, default direction, {direction: label})] for the two sort selects."""
+    return [
+        (key, label, default, {d: names[0] for d, names in directions.items()})
+        for key, (label, default, directions) in SORTS.items()
+    ]
 
 
 def query_string(values, **changes):
     """The canonical query string of these filters: defaults left out, `page` last."""
     values = {**values, **changes}
     params = []
-    for name in ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "page"):
+    defaults = {"sort": default_sort(values), "page": 1}
+    if values.get("sort") in SORTS:
+        defaults["dir"] = default_direction(values["sort"])
+    names = ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "dir", "page")
+    for name in names:
         value = values.get(name)
-        defaults = (("sort", default_sort(values)), ("page", 1))
-        if value in (None, "", False) or (name, value) in defaults:
+        if value in (None, "", False) or defaults.get(name) == value:
             continue
         params.append((name, 1 if value is True else value))
     return urlencode(params)

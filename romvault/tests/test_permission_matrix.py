@@ -67,8 +67,12 @@ _OWN = {"anonymous": LOGIN, "demo": 403, "normal": 200, "super": 200, "other": 2
 EXPECTED = {
     ("healthz", "GET"): dict.fromkeys(ROLES, 200),
     ("healthz", "POST"): _ALL_405,
+    ("favicon", "GET"): dict.fromkeys(ROLES, 302),
+    ("favicon", "POST"): _ALL_405,
     ("catalog:index", "GET"): _BROWSE,
     ("catalog:index", "POST"): _ALL_405,
+    ("catalog:suggest", "GET"): _BROWSE,
+    ("catalog:suggest", "POST"): _ALL_405,
     ("catalog:game-detail", "GET"): _BROWSE,
     ("catalog:game-detail", "POST"): _ALL_405,
     ("catalog:favorites", "GET"): _OWN,

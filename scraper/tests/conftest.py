@@ -7,3 +7,7 @@ def library_dir(tmp_path, dataset):
     root = tmp_path / "roms"
     dataset.write_library(root)
     return root
+
+
+# The browser tests' Chromium and page, as the catalogue's browser tests have them.
+from catalog.tests.conftest import browser, page, users  # noqa: E402, F401

@@ -138,7 +138,8 @@ def test_while_a_scrape_runs_the_page_shows_its_progress_and_polls(login, client
     ScrapeLock.acquire(f"{HOST}:1")  # pid 1 is alive: the lock is held
     ScrapeRun.objects.create(holder=f"{HOST}:1", phase="identify", done=25, total=80)
     page = client.get(CHANGELIST).content.decode()
-    assert "Identifying on IGDB:" in page and "25 of 80" in page
+    # The panel and the run's row in the list read the same.
+    assert page.count("Identifying on IGDB: 25/80") == 2
     assert '<progress max="80" value="25">' in page
     assert f'hx-get="{STATUS}?was=running"' in page and "htmx" in page
     assert "A scrape is already running" in page and "Scan and scrape now" not in page
@@ -150,7 +151,7 @@ def test_the_status_poll_returns_the_panel_and_reloads_the_page_once_the_scrape_
     ScrapeRun.objects.create(holder=f"{HOST}:1", phase="write", done=10, total=20)
     fragment = client.get(STATUS, {"was": "running"}, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert b"10 of 20" in fragment.content and b"<html" not in fragment.content
+    assert b"Saving new files: 10/20" in fragment.content and b"<html" not in fragment.content
     ScrapeLock.release(f"{HOST}:1")
     ended = client.get(STATUS, {"was": "running"}, headers={"HX-Request": "true"})
     assert ended.headers["HX-Refresh"] == "true"
@@ -245,3 +246,140 @@ def test_get_never_starts_a_scrape(login, client, rom_dir, settings):
     login(Role.SUPER)
     assert client.get(START).status_code == 405
     assert not (settings.DATA_DIR / "logs").exists() and not ScrapeLock.current()
+
+
+def stop_url(run) -> str:
+    return reverse("admin:scraper_scraperun_stop", args=[run.pk])
+
+
+def log_url(run) -> str:
+    return reverse("admin:scraper_scraperun_log", args=[run.pk])
+
+
+def test_the_panel_offers_the_options_of_scrape(login, client):
+    login(Role.SUPER)
+    page = client.get(CHANGELIST).content.decode()
+    for name, label in [("retry", "Retry unmatched"), ("refresh", "Refresh metadata"),
+                        ("hash", "Hash files"), ("images", "Download images")]:  # fmt: skip
+        assert f'name="{name}"' in page and label in page
+
+
+def test_ticked_options_start_the_scrape_with_their_switches(login, client, rom_dir):
+    login(Role.SUPER)
+    response = client.post(START, {"hash": "on"}, follow=True)
+    assert b"--hash" in response.content
+    run = wait_for(finished_run)
+    assert run.status == ScrapeRun.Status.SUCCEEDED, run.error
+    # Only --hash computes checksums during the scan.
+    assert not Rom.objects.filter(crc32="").exists() and Rom.objects.count() == 3
+
+
+def test_without_options_files_are_not_hashed(login, client, rom_dir):
+    login(Role.SUPER)
+    client.post(START)
+    assert wait_for(finished_run).status == ScrapeRun.Status.SUCCEEDED
+    assert set(Rom.objects.values_list("crc32", flat=True)) == {""}
+
+
+def test_only_scrape_switches_go_to_the_process(shared_db):
+    with pytest.raises(ValueError, match="--claimed-by"):
+        runs.start_in_background(None, ["--claimed-by", "someone"])
+    assert ScrapeLock.current() is None
+
+
+def test_the_stop_button_stops_the_running_scrape_which_records_itself_interrupted(
+    login, client, slow_igdb
+):
+    login(Role.SUPER)
+    client.post(START)
+    run = wait_for(lambda: ScrapeRun.objects.filter(phase="identify").first())
+    page = client.get(CHANGELIST).content.decode()
+    assert f'action="{stop_url(run)}"' in page and 'value="Stop"' in page
+    response = client.post(stop_url(run), follow=True)
+    assert b"Asked the scrape to stop" in response.content
+    run = wait_for(finished_run)
+    assert run.status == ScrapeRun.Status.INTERRUPTED and run.finished_at
+    wait_for(lambda: ScrapeLock.current() is None)
+    page = client.get(CHANGELIST).content.decode()
+    assert "Last run: <strong>interrupted</strong>" in page and "Scan and scrape now" in page
+    # Its log says so too.
+    assert b"Interrupted" in b"".join(client.get(log_url(run)).streaming_content)
+
+
+def test_stop_sends_no_signal_once_the_run_has_ended(login, client):
+    login(Role.SUPER)
+    # A finished run whose pid is now another process's (ours): it must not be signalled.
+    run = ScrapeRun.objects.create(holder=f"{HOST}:{os.getpid()}", status="succeeded")
+    response = client.post(stop_url(run), follow=True)
+    assert b"not running any more" in response.content
+
+
+def test_a_scrape_on_another_host_is_not_signalled_and_the_page_says_where_it_runs(login, client):
+    login(Role.SUPER)
+    ScrapeLock.acquire("elsewhere:4242")
+    run = ScrapeRun.objects.create(holder="elsewhere:4242")
+    response = client.post(stop_url(run), follow=True)
+    assert b"runs on elsewhere: stop it there (kill -TERM 4242)" in response.content
+
+
+def test_stop_and_log_are_refused_to_demo_users_and_stop_to_get(login, client):
+    run = ScrapeRun.objects.create(holder=f"{HOST}:1")
+    login(Role.DEMO)
+    for response in [client.post(stop_url(run)), client.get(log_url(run))]:
+        assert response.status_code == 302 and "/admin/login/" in response.url
+    login(Role.SUPER)
+    assert client.get(stop_url(run)).status_code == 405
+
+
+def test_the_log_link_shows_the_output_of_a_run_started_here(login, client, rom_dir):
+    login(Role.SUPER)
+    client.post(START)
+    run = wait_for(finished_run)
+    page = client.get(CHANGELIST).content.decode()
+    assert page.count(f'href="{log_url(run)}"') == 2  # the panel and the run's row
+    response = client.get(log_url(run))
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    log = runs.log_path(run)
+    assert response["Content-Length"] == str(log.stat().st_size)
+    # Written to while it is sent (a running scrape): what it held when asked, no more.
+    with log.open("a") as more:
+        more.write("A line written later\n")
+    sent = b"".join(response.streaming_content)
+    assert b"Scan finished: 3 files seen" in sent and b"written later" not in sent
+    assert len(sent) == int(response["Content-Length"])
+
+
+def test_a_run_from_the_command_line_has_no_log_link(login, client):
+    login(Role.SUPER)
+    run = ScrapeRun.objects.create(holder=f"{HOST}:1", status="succeeded")
+    assert f'href="{log_url(run)}"' not in client.get(CHANGELIST).content.decode()
+    assert client.get(log_url(run)).status_code == 404
+    # A record naming something other than a log file is not followed.
+    ScrapeRun.objects.filter(pk=run.pk).update(log="../romvault.sqlite3")
+    assert client.get(log_url(run)).status_code == 404
+
+
+def test_the_poll_updates_the_runs_row_with_the_panels_reading(login, client):
+    login(Role.SUPER)
+    ScrapeLock.acquire(f"{HOST}:1")
+    run = ScrapeRun.objects.create(holder=f"{HOST}:1", phase="identify", done=178, total=1545)
+    page = client.get(CHANGELIST).content.decode()
+    assert page.count(f'id="run-{run.pk}-progress"') == 1  # the row's cell, once
+    ScrapeRun.objects.filter(pk=run.pk).update(done=445)
+    fragment = client.get(STATUS, {"was": "running"}, headers={"HX-Request": "true"})
+    text = fragment.content.decode()
+    assert text.count("Identifying on IGDB: 445/1,545") == 2
+    assert f'<span id="run-{run.pk}-progress" hx-swap-oob="true">' in text
+    assert "178" not in text
+
+
+def test_the_panel_says_how_many_games_have_no_confident_match_and_how_to_retry(login, client):
+    from catalog.models import Game
+
+    login(Role.SUPER)
+    for n in range(18):
+        Game.objects.create(title=f"Game {n}", match_status=Game.MatchStatus.NO_MATCH)
+    Game.objects.create(title="Chosen", match_status="no_match", match_locked=True)
+    page = client.get(CHANGELIST).content.decode()
+    assert "18 games</a>\n      have no confident match" in page
+    assert "Retry unmatched" in page and "?match_status__exact=no_match" in page

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scraper.filenames import ParsedName, match_key, parse_filename
+from scraper.filenames import ParsedName, disk_only, is_generic, match_key, parse_filename
 from scraper.filenames import _parse as parse_unguarded
 
 CORPUS = Path(__file__).parent / "data" / "dos_filenames.tsv"
@@ -359,3 +359,31 @@ def test_any_text_parses_deterministically_and_keeps_a_title(name):
 def test_match_key_is_plain_ascii_for_any_text(text):
     key = match_key(text)
     assert re.fullmatch(r"(?:[a-z0-9]+(?: [a-z0-9]+)*)?", key)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("DISK1", (1, None)),
+        ("Disk 2", (2, None)),
+        ("Disc 3", (3, None)),
+        ("CD1", (1, None)),
+        ("DISK01", (1, None)),
+        ("Disk 1 of 2", (1, 2)),
+        ("INSTALL", (None, None)),
+        ("Doom Disk1", (None, None)),
+        ("Diskworld", (None, None)),
+    ],
+)
+def test_a_title_that_is_only_a_disk_number_gives_that_number(title, expected):
+    assert disk_only(title) == expected
+
+
+@pytest.mark.parametrize("title", ["DISK1", "Disk 1 of 2", "INSTALL", "CD", "2", ""])
+def test_names_of_a_files_place_in_a_set_are_generic(title):
+    assert is_generic(title)
+
+
+@pytest.mark.parametrize("title", ["Doom", "Doom Disk1", "Diskworld", "Install Wizard"])
+def test_game_titles_are_not_generic(title):
+    assert not is_generic(title)

@@ -91,6 +91,48 @@ def test_a_refresh_replaces_the_sets_exactly(make_rom, doom):
     assert Genre.objects.filter(igdb_id=5).exists()  # the lookup row stays for other games
 
 
+def test_fields_edited_by_hand_are_left_as_they_are_by_imports_and_clearing(make_rom, doom):
+    game = make_rom(path="/roms/Doom (1993).zip").game
+    importer.save_matches([(game.pk, None, doom)])
+    game.refresh_from_db()
+    shotgun = Genre.objects.create(igdb_id=999, name="Shotgun opera")
+    screenshot = game.images.filter(kind="screenshot").first()
+    game.set_title("DOOM (registered)")
+    game.summary, game.cover = "Mine.", screenshot
+    game.edited_fields = ["cover", "genres", "summary", "title"]
+    game.save()
+    game.genres.set([shotgun])
+    changed = copy.deepcopy(doom)
+    changed["storyline"] = "IGDB's new storyline."
+    importer.save_matches([(game.pk, None, changed)])  # a re-fetch or scrape --refresh
+    game.refresh_from_db()
+    assert (game.title, game.sort_title, game.slug) == ("DOOM (registered)", "doom (registered)",
+                                                        "doom-registered")  # fmt: skip
+    assert (game.summary, game.cover) == ("Mine.", screenshot)
+    assert list(game.genres.all()) == [shotgun]
+    # What nobody edited follows IGDB.
+    assert game.storyline == "IGDB's new storyline." and game.themes.count() == 3
+    importer.clear_matches([game.pk])
+    game.refresh_from_db()
+    assert (game.title, game.summary, list(game.genres.all())) == ("DOOM (registered)", "Mine.",
+                                                                   [shotgun])  # fmt: skip
+    assert game.igdb_id is None and game.storyline == "" and not game.themes.exists()
+
+
+def test_a_cover_chosen_by_hand_that_igdb_drops_gives_way_to_igdbs(make_rom, doom):
+    game = make_rom().game
+    importer.save_matches([(game.pk, None, doom)])
+    game.refresh_from_db()
+    game.cover = game.images.filter(kind="screenshot").first()
+    game.edited_fields = ["cover"]
+    game.save()
+    changed = copy.deepcopy(doom)
+    changed["screenshots"] = []
+    importer.save_matches([(game.pk, None, changed)])
+    game.refresh_from_db()
+    assert game.cover.image_id == "co5rav"
+
+
 def test_a_duplicate_game_merges_into_the_one_holding_the_record(make_rom, normal_user, doom):
     keeper = make_rom(path="/roms/Doom (1993).zip").game
     importer.save_matches([(keeper.pk, None, doom)])

@@ -77,10 +77,10 @@ def picked(title: str, year: int | None, *results: dict) -> int | None:
 # --- search query -----------------------------------------------------------------------------
 
 
-def test_search_fields_list_everything_the_matcher_reads():
+def test_search_fields_list_everything_the_matcher_reads_and_the_cover_kept_for_review():
     assert SEARCH_FIELDS == (
         "name,alternative_names.name,first_release_date,platforms,game_type,version_parent,"
-        "release_dates.y,release_dates.platform"
+        "release_dates.y,release_dates.platform,cover.image_id"
     )
     assert (DOS, PC) == (13, 6)
 
@@ -515,6 +515,14 @@ def test_records_with_only_an_id_and_a_name_can_still_match():
     assert match.igdb_id == 1  # no platform: treated as not DOS, still acceptable
     summary = {"id": 1, "name": "Doom", "year": None, "platforms": [], "score": 0.88}
     assert match.candidates[0] == summary
+
+
+def test_candidates_keep_their_cover_image_id_for_review():
+    wolf = {**game(1, "Wolfenstein 3D", 1992), "cover": {"id": 9, "image_id": "co1abc"}}
+    bare = {**game(2, "Wolfenstein 3D", 2007), "cover": {"id": 8}}  # no image id sent
+    match = pick("Wolfenstein 3D", 1992, [wolf, bare, {**game(3, "Wolf"), "cover": 5}])
+    assert [c.get("cover") for c in match.candidates] == ["co1abc", None, None]
+    assert Candidate.from_igdb(wolf).cover == "co1abc"
 
 
 def test_candidates_are_json_serialisable_best_first_and_at_most_five():

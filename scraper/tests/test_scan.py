@@ -64,6 +64,25 @@ def test_first_scan_indexes_files_and_groups_them_into_games(rom_dir):
     assert rom.missing_since is None
 
 
+def test_the_disks_of_a_folder_set_keep_their_numbers(tmp_path):
+    put(tmp_path, "Dune II (1992)/DISK1.IMG")
+    put(tmp_path, "Dune II (1992)/Disk 2 of 2.img")
+    put(tmp_path, "Ultima VII/CD_1.ISO")
+    put(tmp_path, "Ultima VII/INSTALL.EXE")
+    scan(tmp_path)
+    disks = {
+        rom.filename: (rom.parsed_title, rom.tags.get("disk"), rom.tags.get("disk_total"))
+        for rom in Rom.objects.all()
+    }
+    assert disks == {
+        "DISK1.IMG": ("Dune II", 1, None),
+        "Disk 2 of 2.img": ("Dune II", 2, 2),
+        "CD_1.ISO": ("Ultima VII", 1, None),
+        "INSTALL.EXE": ("Ultima VII", None, None),
+    }
+    assert titles() == [("Dune II", 1992, 2), ("Ultima VII", None, 2)]
+
+
 def test_a_rescan_with_nothing_changed_writes_nothing(rom_dir):
     scan(rom_dir)
     with CaptureQueriesContext(connection) as queries:

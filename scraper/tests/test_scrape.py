@@ -60,9 +60,25 @@ def test_a_second_scrape_sends_no_request(fake, library_dir):
     scrape(library_dir)
     fake.reset_stats()
     out, _ = scrape(library_dir)
-    assert "nothing to look up" in out or "0 requests" in out
+    assert "nothing to look up" in out or "no new game to look up" in out
     assert fake.stats.requests == fake.stats.by_endpoint.get("multiquery", 0)
     assert Game.objects.filter(match_status="unmatched").count() == 0
+
+
+def test_a_rerun_with_unmatched_games_says_how_many_and_how_to_retry_them(fake, library_dir):
+    scrape(library_dir)
+    # Games the last scrape could not match confidently (here: two matched ones, undone).
+    Game.objects.filter(pk__in=Game.objects.filter(match_status="matched").values("pk")[:2]).update(
+        match_status="no_match", igdb_id=None
+    )
+    unmatched = pipeline.retryable().count()
+    assert unmatched >= 2
+    out, _ = scrape(library_dir)
+    assert "every game is identified already" not in out
+    assert f"{unmatched} games had no confident match" in out and "scrape --retry" in out
+    out, _ = scrape(library_dir, "--retry")
+    assert f"IGDB: looking up {unmatched} games." in out
+    assert pipeline.retryable().count() < unmatched
 
 
 def test_images_option_keeps_local_copies_of_covers_and_screenshots(

@@ -55,6 +55,7 @@ class Command(BaseCommand):
         # Set by the admin's "Scan and scrape now" (scraper/runs.py), not meant for people.
         parser.add_argument("--claimed-by", default="", help=argparse.SUPPRESS)
         parser.add_argument("--triggered-by", type=int, help=argparse.SUPPRESS)
+        parser.add_argument("--log-name", default="", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if not 1 <= options["concurrency"] <= 8:
@@ -73,6 +74,7 @@ class Command(BaseCommand):
                 claimed_by=options["claimed_by"],
                 triggered_by=options["triggered_by"],
                 record=not options["dry_run"],
+                log=options["log_name"],
             ) as self.run:
                 self.scrape(options)
         except runs.ScrapeBusy as exc:
@@ -160,7 +162,7 @@ class Command(BaseCommand):
             refresh=options["refresh"], retry=options["retry"], limit=options["limit"]
         )
         if not jobs:
-            self.say("IGDB: every game is identified already; nothing to look up.", keep=True)
+            self.say(self.nothing_to_look_up(options), keep=True)
             return
         self.say(f"IGDB: looking up {len(jobs):,} game{'s' if len(jobs) != 1 else ''}.")
         client = client_from_settings(concurrency=options["concurrency"])
@@ -183,6 +185,19 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{report.failed:,} lookups failed (IGDB errors); they are retried on the next run."
             )
+
+    def nothing_to_look_up(self, options) -> str:
+        if options["refresh"]:
+            return "IGDB: no game is matched yet; nothing to refresh."
+        unmatched = 0 if options["retry"] else pipeline.retryable().count()
+        if not unmatched:
+            return "IGDB: every game is identified already; nothing to look up."
+        games = f"{unmatched:,} game{'s' if unmatched != 1 else ''}"
+        return (
+            f"IGDB: no new game to look up, but {games} had no confident match. Look them up "
+            'again with "scrape --retry" ("Retry unmatched" in the admin\'s scan), or match '
+            "them by hand in the admin's game list (filter: No confident match)."
+        )
 
     def download_images(self, options):
         report = images.download_images(

@@ -47,7 +47,7 @@ def index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0006_game_unused_indexes"),
+        ("catalog", "0007_game_edited_fields"),
     ]
 
     operations = [
