@@ -242,18 +242,13 @@ def search(games, text: str):
         found = found.filter(_has_all("search_names", short) | _has("search_related", query))
     # The tiers test the short title first; only rows matched by another name, a typo or a
     # company reach the tests of the long columns.
-    names = (
-        _has("search_names", query)
-        | _has("search_names", compact)
-        | _has_all("search_names", terms)
-    )
+    # A name holding the whole query, or its spaceless form, holds each of its words too.
+    names = _has_all("search_names", terms)
+    exact = Q(search_title=query)
+    for form in dict.fromkeys((query, compact)):
+        exact |= _has("search_names", f"|{form}|")
     rank = Case(
-        When(
-            Q(search_title=query)
-            | _has("search_names", f"|{query}|")
-            | _has("search_names", f"|{compact}|"),
-            then=Value(0),
-        ),
+        When(exact, then=Value(0)),
         When(_starts("search_title", f"{query} "), then=Value(1)),
         When(
             _has("search_title", f" {query} ") | Q(search_title__endswith=f" {query}"),

@@ -106,10 +106,10 @@ def test_one_query_reads_the_games_and_their_covers(client, normal_user, quests)
         response = client.get(SUGGEST, {"q": "quest"})
     assert len(suggested(response)) == 8
     reads = catalogue_queries(queries.captured_queries)
-    # Whether the words as typed find anything (else typos are looked for), then the games
-    # with their covers in one.
-    assert len(reads) == 2
-    assert "LIMIT 1" in reads[0] and "catalog_image" in reads[1]
+    # Whether the words as typed find anything (else typos are looked for), the first 8 by
+    # rank, then those games with their covers in one.
+    assert len(reads) == 3
+    assert "LIMIT 1" in reads[0] and "LIMIT 8" in reads[1] and "catalog_image" in reads[2]
 
 
 @pytest.mark.parametrize("query", ["", " ", "q", " q ", "x" * 201])
