@@ -51,6 +51,22 @@ def continue_playing(request, values, page):
     return list(Game.objects.continue_playing(user))
 
 
+def results_page(user, values, number):
+    """The catalogue's page `number` of cards for these filters."""
+    if not values.get("q"):
+        games = filter_games(Game.objects.for_cards(user), values, user)
+        return Paginator(games, PAGE_SIZE).get_page(number)
+    # A search ranks every game it matches. The page's ids first, by rank alone, then their
+    # cards: the card's columns (cover, favourite, files) for each of thousands of matches
+    # cost more than the ranking itself (bench/search.py).
+    ids = filter_games(Game.objects.all(), values, user).values_list("pk", flat=True)
+    page = Paginator(ids, PAGE_SIZE).get_page(number)
+    wanted = list(page.object_list)
+    cards = {card["pk"]: card for card in Game.objects.for_cards(user).filter(pk__in=wanted)}
+    page.object_list = [cards[pk] for pk in wanted if pk in cards]
+    return page
+
+
 @require_GET
 @revalidated
 @login_required
@@ -67,18 +83,7 @@ def index(request):
         can_see_matching=can_see_matching,
     )
     values = form.values()
-    if values.get("q"):
-        # A search ranks every game it matches. The page's ids first, by rank alone, then its
-        # cards: the card's columns (cover, favourite, files) for each of thousands of matches
-        # cost more than the ranking itself (bench/search.py).
-        ids = filter_games(Game.objects.all(), values, user).values_list("pk", flat=True)
-        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
-        wanted = list(page.object_list)
-        cards = {card["pk"]: card for card in Game.objects.for_cards(user).filter(pk__in=wanted)}
-        page.object_list = [cards[pk] for pk in wanted if pk in cards]
-    else:
-        games = filter_games(Game.objects.for_cards(user), values, user)
-        page = Paginator(games, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = results_page(user, values, request.GET.get("page"))
     canonical = query_string(values, page=page.number)
     base = query_string(values)
     response = render_cards(
