@@ -190,19 +190,20 @@ def _has_all(column: str, fragments) -> Q:
     return q
 
 
-def _candidates(groups: list[list[str]], query: str) -> Q:
-    """Rows whose names hold every fragment of one of `groups` (each of three letters or
-    more), or whose related names hold `query`: found through the trigram index. On SQLite
-    one FTS5 MATCH (phrases are substrings under the trigram tokenizer, AND and OR merge
-    the index's lists); on PostgreSQL the same test as LIKEs, which pg_trgm serves."""
+def _candidates(groups: list[list[str]]) -> Q:
+    """Rows holding every fragment of one of `groups` (each of three letters or more), each
+    in the names or in the related names ("sierra quest": a Sierra game with "quest" in its
+    title), found through the trigram index. On SQLite one FTS5 MATCH (a phrase is a
+    substring under the trigram tokenizer; AND and OR merge the index's lists); on PostgreSQL
+    the same test as LIKEs, which pg_trgm serves."""
     if connection.vendor == "sqlite":
-        names = " OR ".join("(" + " AND ".join(f'"{f}"' for f in group) + ")" for group in groups)
-        expression = f'search_names : ({names}) OR search_related : "{query}"'
+        anyof = " OR ".join("(" + " AND ".join(f'"{f}"' for f in group) + ")" for group in groups)
+        expression = f"{{search_names search_related}} : ({anyof})"
         sql = "SELECT rowid FROM catalog_game_search WHERE catalog_game_search MATCH %s"
         return Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611 - a parameter
-    found = Q(search_related__contains=query)
+    found = Q(pk__in=[])
     for group in groups:
-        found |= Q(*(Q(search_names__contains=f) for f in group))
+        found |= Q(*(Q(search_names__contains=f) | Q(search_related__contains=f) for f in group))
     return found
 
 
@@ -232,14 +233,14 @@ def search(games, text: str):
         # Typos only when the words as typed find nothing: one query to know, and the word
         # list is read only then.
         corrected = []
-        if _may_be_typos(terms) and not games.filter(_candidates([indexed], query)).exists():
+        if _may_be_typos(terms) and not games.filter(_candidates([indexed])).exists():
             corrected = _corrected(terms)
-        found = games.filter(_candidates([indexed, *corrected], query))
+        found = games.filter(_candidates([indexed, *corrected]))
         for alternative in corrected:
             typo |= _has_all("search_names", alternative)
     short = [t for t in terms if len(t) < MIN_INDEXED] if len(terms) > 1 else []
-    if short:
-        found = found.filter(_has_all("search_names", short) | _has("search_related", query))
+    for term in short:
+        found = found.filter(_has("search_names", term) | _has("search_related", term))
     # The tiers test the short title first; only rows matched by another name, a typo or a
     # company reach the tests of the long columns.
     # A name holding the whole query, or its spaceless form, holds each of its words too.
