@@ -95,20 +95,22 @@ class GameQuerySet(models.QuerySet):
     def unmatched(self):
         return self.exclude(match_status__in=[Game.MatchStatus.MATCHED, Game.MatchStatus.IGNORED])
 
-    def search(self, query):
-        """Games matching what a person typed, annotated with `search_rank` (0 best; order
-        by it, then the title): catalog/search.py."""
+    def search(self, query, typos=None):
+        """Games matching what a person typed, annotated with `search_rank` and ordered by it
+        (catalog/search.py; `typos` is its)."""
         query = (query or "").strip()
         if not query:
             return self
-        return game_search.search(self, query)
+        return game_search.search(self, query, typos)
 
     def suggestions(self, query, limit=8):
         """The first `limit` games search() finds, in its order, with what a suggestion under
         the search box shows (title, year, cover). Their ids first, by rank alone; then those
         games with their covers: joining the cover to each of thousands of matches before the
         ranking picks eight cost more than the ranking (bench/search.py)."""
-        ids = list(self.search(query).values_list("pk", flat=True)[:limit])
+        ids = list(self.search(query, typos=False).values_list("pk", flat=True)[:limit])
+        if not ids and game_search.may_be_typos(query):  # nothing as typed: corrected
+            ids = list(self.search(query, typos=True).values_list("pk", flat=True)[:limit])
         games = self.filter(pk__in=ids).select_related("cover")
         games = games.only(
             "title", "slug", "year", "release_date", "cover__image_id", "cover__file"

@@ -215,9 +215,10 @@ def _short_prefix(text: str) -> Q:
     return Q(search_title__startswith=text)
 
 
-def search(games, text: str):
+def search(games, text: str, typos: bool | None = None):
     """`games` narrowed to those matching `text`, annotated with `search_rank` (0 best) and
-    ordered by it."""
+    ordered by it. Typo corrections: with None, when the words as typed find nothing (one
+    query to know); False never, True always (a caller that knows it found nothing)."""
     query = words(text)
     if not query:  # nothing but punctuation
         return games.annotate(search_rank=Value(0)).none()
@@ -233,7 +234,9 @@ def search(games, text: str):
         # Typos only when the words as typed find nothing: one query to know, and the word
         # list is read only then.
         corrected = []
-        if _may_be_typos(terms) and not games.filter(_candidates([indexed])).exists():
+        if typos is None and may_be_typos(text):
+            typos = not games.filter(_candidates([indexed])).exists()
+        if typos:
             corrected = _corrected(terms)
         found = games.filter(_candidates([indexed, *corrected]))
         for alternative in corrected:
@@ -264,8 +267,9 @@ def search(games, text: str):
     return found.annotate(search_rank=rank).order_by(*RANKED)
 
 
-def _may_be_typos(terms: list[str]) -> bool:
-    return any(len(t) >= TYPO_MIN_LENGTH and not t.isdigit() for t in terms)
+def may_be_typos(text: str) -> bool:
+    """Whether `text` has a word long enough to be corrected."""
+    return any(len(t) >= TYPO_MIN_LENGTH and not t.isdigit() for t in words(text).split())
 
 
 def _corrected(terms: list[str]) -> list[list[str]]:

@@ -7,6 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from catalog import search
 from catalog.models import Game
 from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
@@ -59,8 +60,12 @@ def results_page(user, values, number):
     # A search ranks every game it matches. The page's ids first, by rank alone, then their
     # cards: the card's columns (cover, favourite, files) for each of thousands of matches
     # cost more than the ranking itself (bench/search.py).
-    ids = filter_games(Game.objects.all(), values, user).values_list("pk", flat=True)
-    page = Paginator(ids, PAGE_SIZE).get_page(number)
+    ids = filter_games(Game.objects.all(), values, user, typos=False)
+    paginator = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE)
+    if not paginator.count and search.may_be_typos(values["q"]):  # nothing as typed: corrected
+        ids = filter_games(Game.objects.all(), values, user, typos=True)
+        paginator = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE)
+    page = paginator.get_page(number)
     wanted = list(page.object_list)
     cards = {card["pk"]: card for card in Game.objects.for_cards(user).filter(pk__in=wanted)}
     page.object_list = [cards[pk] for pk in wanted if pk in cards]

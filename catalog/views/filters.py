@@ -164,9 +164,9 @@ class CatalogueFilters(forms.Form):
         return values
 
 
-def filter_games(games, values, user):
+def filter_games(games, values, user, typos=None):
     if values.get("q"):
-        games = games.search(values["q"])
+        games = games.search(values["q"], typos)
     if "genre" in values:
         games = games.filter(genres=values["genre"])
     if "theme" in values:
