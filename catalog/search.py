@@ -22,9 +22,9 @@ import time
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length, StrIndex
+from django.db.models.functions import Collate, Length, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
 
 from scraper.matching import normalize_title
@@ -207,12 +207,25 @@ def _candidates(groups: list[list[str]]) -> Q:
     return found
 
 
-def _short_prefix(text: str) -> Q:
-    """Titles starting with `text`, from the search_title index: a range on SQLite (whose LIKE
-    cannot use an index), LIKE on PostgreSQL (text_pattern_ops)."""
+def _title_bytes():
+    """search_title compared byte by byte, as its index is ordered: SQLite's default; on
+    PostgreSQL the "C" collation (the database's own would order "doom 2" and "doom64" by
+    another rule, and no index could serve it)."""
     if connection.vendor == "sqlite":
-        return Q(search_title__gte=text, search_title__lt=text + "\x7f")
-    return Q(search_title__startswith=text)
+        return F("search_title")
+    return Collate("search_title", "C")
+
+
+def _starting(games, text: str):
+    """Titles starting with `text` (of one or two letters, too short for the trigram
+    indexes), in the order of the search_title index: the exact title first, as the shortest,
+    then alphabetically. The index serves both the range and the order, so a page of a
+    prefix thousands of titles share costs no more than one of a rare one."""
+    title = _title_bytes()
+    found = games.alias(title_bytes=title).filter(
+        title_bytes__gte=text, title_bytes__lt=text + "\x7f"
+    )
+    return found.annotate(search_rank=Value(3)).order_by("title_bytes", "year")
 
 
 def search(games, text: str, typos: bool | None = None):
@@ -224,23 +237,22 @@ def search(games, text: str, typos: bool | None = None):
         return games.annotate(search_rank=Value(0)).none()
     compact = query.replace(" ", "")
     terms = [t for t in query.split() if t not in STOP_WORDS] or query.split()
+    if len(compact) < MIN_INDEXED:
+        return _starting(games, query)
     typo = Q(pk__in=[])
-    if len(compact) < MIN_INDEXED:  # too short for the trigram indexes: titles starting so
-        found = games.filter(_short_prefix(query))
-    else:
-        # Every row holding the whole query, or its spaceless form, holds each of its words:
-        # the words (three letters or more; "7" is checked below) find them all.
-        indexed = [t for t in terms if len(t) >= MIN_INDEXED] or [compact]
-        # Typos only when the words as typed find nothing: one query to know, and the word
-        # list is read only then.
-        corrected = []
-        if typos is None and may_be_typos(text):
-            typos = not games.filter(_candidates([indexed])).exists()
-        if typos:
-            corrected = _corrected(terms)
-        found = games.filter(_candidates([indexed, *corrected]))
-        for alternative in corrected:
-            typo |= _has_all("search_names", alternative)
+    # Every row holding the whole query, or its spaceless form, holds each of its words:
+    # the words (three letters or more; "7" is checked below) find them all.
+    indexed = [t for t in terms if len(t) >= MIN_INDEXED] or [compact]
+    # Typos only when the words as typed find nothing: one query to know, and the word
+    # list is read only then.
+    corrected = []
+    if typos is None and may_be_typos(text):
+        typos = not games.filter(_candidates([indexed])).exists()
+    if typos:
+        corrected = _corrected(terms)
+    found = games.filter(_candidates([indexed, *corrected]))
+    for alternative in corrected:
+        typo |= _has_all("search_names", alternative)
     short = [t for t in terms if len(t) < MIN_INDEXED] if len(terms) > 1 else []
     for term in short:
         found = found.filter(_has("search_names", term) | _has("search_related", term))
@@ -312,8 +324,7 @@ _SQLITE_INDEX = [
 ]
 _POSTGRESQL_INDEX = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS game_search_title_idx "
-    "ON catalog_game (search_title text_pattern_ops)",
+    'CREATE INDEX IF NOT EXISTS game_search_title_idx ON catalog_game (search_title COLLATE "C")',
     "CREATE INDEX IF NOT EXISTS game_search_names_trgm "
     "ON catalog_game USING gin (search_names gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS game_search_related_trgm "

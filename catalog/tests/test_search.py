@@ -128,12 +128,14 @@ def test_typos_are_corrected_only_when_the_words_find_nothing(library):
 
 
 def test_short_queries_match_the_start_of_titles(library):
+    # In the order of the title index: alphabetical, the exact title (the shortest) first.
     assert found("du") == [
-        "Dune",
         "Duke Nukem II",
         "Duke Nukem 3D",
+        "Dune",
         "Dune II: The Building of a Dynasty",
     ]
+    assert found("x", 2) == ["X-COM: UFO Defense", "X-Wing"]
     assert found("!!") == []
 
 

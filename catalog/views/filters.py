@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
-from catalog import search
 from catalog.models import Company, Game, Genre, Involvement, Theme
 
 YEAR = Coalesce("year", ExtractYear("release_date"))
@@ -54,7 +53,7 @@ SORTS = {
     "relevance": (
         "Best match",
         "asc",
-        {"asc": ("Best first", list(search.RANKED)), "desc": ("Best first", list(search.RANKED))},
+        {"asc": ("Best first", []), "desc": ("Best first", [])},  # search()'s own order
     ),
 }
 DIRECTIONS = ("asc", "desc")
@@ -185,7 +184,8 @@ def filter_games(games, values, user, typos=None):
         games = games.unmatched()
     if values.get("fav"):
         games = games.favorites_of(user)
-    return games.order_by(*SORTS[values["sort"]][2][values["dir"]][1])
+    ordering = SORTS[values["sort"]][2][values["dir"]][1]
+    return games.order_by(*ordering) if ordering else games
 
 
 def default_direction(sort):
