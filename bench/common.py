@@ -53,6 +53,7 @@ def seed(games_wanted, rng):
     from django.db.models import OuterRef, Subquery
 
     from accounts.models import Role, User
+    from catalog import search
     from catalog.models import (
         AlternativeName,
         Company,
@@ -93,10 +94,11 @@ def seed(games_wanted, rng):
                     round(rng.uniform(30, 95), 1) if matched else None,
                     rng.randint(0, 400),
                     f"A {title} summary. " * 8 if matched else "",
+                    *search.columns(title).values(),
                 )
             )
         cols = ["title", "sort_title", "slug", "year", "match_key", "match_status", "igdb_id"]
-        cols += ["release_date", "rating", "rating_count", "summary"]
+        cols += ["release_date", "rating", "rating_count", "summary", *search.FIELDS]
         ids = insert_rows(Game, cols, rows, return_ids=True)
         matched = [pk for pk, row in zip(ids, rows, strict=True) if row[5] == "matched"]
 
@@ -130,6 +132,7 @@ def seed(games_wanted, rng):
         renamed = rng.sample(matched, len(matched) // 4)
         alt = [(pk, f"{rng.choice(WORDS)} Alt {pk}", "") for pk in renamed]
         insert_rows(AlternativeName, ["game_id", "name", "comment"], alt)
+        search.refresh(ids)  # with their alternative names and companies
 
         user = User.objects.create_user(username="bench")
         user.set_role(Role.NORMAL)

@@ -6,6 +6,10 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self):
-        from catalog import pagecache
+        from django.db.models.signals import post_migrate
+
+        from catalog import pagecache, search
 
         pagecache.connect_signals()
+        search.connect_signals()
+        post_migrate.connect(search.ensure_index, sender=self, dispatch_uid="search-index")

@@ -6,6 +6,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.text import slugify
 
+from catalog import search as game_search
 from catalog.launching import GameStart, start_file
 from romvault.text import strip_invisible
 from scraper.filenames import disk_only, is_generic, match_key, parse_filename
@@ -122,22 +123,27 @@ class GameQuerySet(models.QuerySet):
     def unmatched(self):
         return self.exclude(match_status__in=[Game.MatchStatus.MATCHED, Game.MatchStatus.IGNORED])
 
-    def search(self, query):
+    def search(self, query, typos=None):
+        """Games matching what a person typed, annotated with `search_rank` and ordered by it
+        (catalog/search.py; `typos` is its)."""
         query = (query or "").strip()
         if not query:
             return self
-        return self.filter(
-            Q(title__icontains=query) | Q(alternative_names__name__icontains=query)
-        ).distinct()
+        return game_search.search(self, query, typos)
 
     def suggestions(self, query, limit=8):
         """The first `limit` games search() finds, in its order, with what a suggestion under
-        the search box shows (title, year, cover): one query, the cover joined in."""
-        return (
-            self.search(query)
-            .select_related("cover")
-            .only("title", "slug", "year", "release_date", "cover__image_id", "cover__file")[:limit]
+        the search box shows (title, year, cover). Their ids first, by rank alone; then those
+        games with their covers: joining the cover to each of thousands of matches before the
+        ranking picks eight cost more than the ranking (bench/search.py)."""
+        ids = list(self.search(query, typos=False).values_list("pk", flat=True)[:limit])
+        if not ids and game_search.may_be_typos(query):  # nothing as typed: corrected
+            ids = list(self.search(query, typos=True).values_list("pk", flat=True)[:limit])
+        games = self.filter(pk__in=ids).select_related("cover")
+        games = games.only(
+            "title", "slug", "year", "release_date", "cover__image_id", "cover__file"
         )
+        return sorted(games, key=lambda game: ids.index(game.pk))
 
     def with_favorite_flag(self, user):
         """Annotate `is_favorite` for `user`: one EXISTS per row, never a query per card."""
@@ -275,6 +281,11 @@ class Game(models.Model):
     scraped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What search matches (catalog/search.py), derived from the title, the alternative names,
+    # the companies and the series; indexed for LIKE by migration 0008 on both databases.
+    search_title = models.CharField(max_length=255, blank=True, editable=False)
+    search_names = models.TextField(blank=True, editable=False)
+    search_related = models.TextField(blank=True, editable=False)
 
     genres = models.ManyToManyField(Genre, blank=True, related_name="games")
     themes = models.ManyToManyField(Theme, blank=True, related_name="games")
@@ -326,7 +337,13 @@ class Game(models.Model):
         return title, sort_title_for(title)[:255], slugify(title)[:255]
 
     def set_title(self, title: str) -> None:
+        """The title and what derives from it. The search columns of a game with other names
+        are search.refresh()'s to write, after the names are saved: here only a new game's."""
         self.title, self.sort_title, self.slug = self.title_fields(title)
+        found = game_search.columns(self.title)
+        self.search_title = found["search_title"][:255]
+        if not self.search_names:
+            self.search_names = found["search_names"]
 
     @property
     def igdb_link(self) -> str:

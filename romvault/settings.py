@@ -208,6 +208,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=20),
         },
     )
+    # The planner's cost of a random page read: 4.0 by default, a spinning disk's, made it scan
+    # the whole table for a search word in one game in ten (135 ms at 100,000 games) rather
+    # than use the trigram index (23 ms). 1.1 is the usual value for SSDs and for data that
+    # fits in memory, as a library's does; for romvault's connections only.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c random_page_cost=1.1")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

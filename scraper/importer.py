@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import models as m
+from catalog import search
 from catalog.pagecache import bump as bump_catalogue_version
 from romvault.text import strip_invisible
 
@@ -127,6 +128,7 @@ def save_matches(items: list[tuple[int, object, dict]], *, by_hand=False) -> dic
         _replace_involvements(keep, company_ids)
         _replace_alternative_names(keep)
         _replace_images(keep)
+        search.refresh(game.pk for game, _, _ in keep)
         bump_catalogue_version()
     return merged
 
@@ -397,5 +399,6 @@ def clear_matches(game_ids: list[int], *, ignore: bool = False) -> int:
         m.Involvement.objects.filter(game_id__in=ids).delete()
         m.AlternativeName.objects.filter(game_id__in=ids).delete()
         m.Image.objects.filter(game_id__in=ids).delete()
+        search.refresh(ids)
         bump_catalogue_version()  # bulk writes send no signals
     return len(ids)

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog import search
 from catalog.models import Game, Rom
 from catalog.pagecache import bump as bump_catalogue_version
 from scraper.archives import is_listed, list_members
@@ -450,11 +451,12 @@ class Scanner:
         fresh = {}
         for group, title, _ in prepared:
             if group not in games and group not in fresh:
-                fresh[group] = (*title, group[1], group[0])
+                found = search.columns(title[0])  # a new game has its title only
+                fresh[group] = (*title, group[1], group[0], *(found[f] for f in search.FIELDS))
         with transaction.atomic():
             ids = insert_rows(
                 Game,
-                ["title", "sort_title", "slug", "year", "match_key"],
+                ["title", "sort_title", "slug", "year", "match_key", *search.FIELDS],
                 list(fresh.values()),
                 return_ids=True,
             )

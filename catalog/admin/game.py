@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from catalog import models
+from catalog import models, search
 from catalog.admin import igdb_calls, match, start
 from scraper import importer
 from scraper.igdb import MAX_LIMIT, IGDBError
@@ -253,6 +253,11 @@ class GameAdmin(admin.ModelAdmin):
             edited = set(form.changed_data) & importer.HAND_EDITABLE
             obj.edited_fields = sorted({*obj.edited_fields, *edited})
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # After the inlines: alternative names and companies are what search matches too.
+        super().save_related(request, form, formsets, change)
+        search.refresh([form.instance.pk])
 
     # Actions ----------------------------------------------------------------------------------
 

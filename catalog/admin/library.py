@@ -1,9 +1,32 @@
 """The other catalog models: IGDB lookups, files, favourites, names, companies, images."""
 
 from django.contrib import admin
+from django.db.models import Q
 
-from catalog import models
+from catalog import models, search
 from catalog.admin import start
+
+
+class SearchRefreshMixin:
+    """Edits here change what search matches: refresh the games they touch (search.refresh)."""
+
+    def games_of(self, objects) -> set[int]:
+        return {obj.game_id for obj in objects}
+
+    def save_model(self, request, obj, form, change):
+        before = self.games_of(type(obj).objects.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        search.refresh(before | self.games_of([obj]))
+
+    def delete_model(self, request, obj):
+        games = self.games_of([obj])
+        super().delete_model(request, obj)
+        search.refresh(games)
+
+    def delete_queryset(self, request, queryset):
+        games = self.games_of(queryset)
+        super().delete_queryset(request, queryset)
+        search.refresh(games)
 
 
 @admin.register(
@@ -16,10 +39,26 @@ from catalog.admin import start
     models.Collection,
     models.Company,
 )
-class LookupAdmin(admin.ModelAdmin):
+class LookupAdmin(SearchRefreshMixin, admin.ModelAdmin):
     list_display = ["name", "igdb_id", "slug"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
+
+    def games_of(self, objects) -> set[int]:
+        # A company, series or franchise renamed: the games search finds by it.
+        kinds = (models.Company, models.Collection, models.Franchise)
+        objects = [obj for obj in objects if isinstance(obj, kinds)]
+        return (
+            set(
+                models.Game.objects.filter(
+                    Q(companies__in=[o for o in objects if isinstance(o, models.Company)])
+                    | Q(collections__in=[o for o in objects if isinstance(o, models.Collection)])
+                    | Q(franchises__in=[o for o in objects if isinstance(o, models.Franchise)])
+                ).values_list("pk", flat=True)
+            )
+            if objects
+            else set()
+        )
 
 
 @admin.register(models.Rom)
@@ -50,14 +89,14 @@ class FavoriteAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.AlternativeName)
-class AlternativeNameAdmin(admin.ModelAdmin):
+class AlternativeNameAdmin(SearchRefreshMixin, admin.ModelAdmin):
     list_display = ["name", "game", "comment"]
     search_fields = ["name", "game__title"]
     raw_id_fields = ["game"]
 
 
 @admin.register(models.Involvement)
-class InvolvementAdmin(admin.ModelAdmin):
+class InvolvementAdmin(SearchRefreshMixin, admin.ModelAdmin):
     list_display = ["game", "company", "developer", "publisher", "porting", "supporting"]
     list_filter = ["developer", "publisher", "porting"]
     search_fields = ["game__title", "company__name"]

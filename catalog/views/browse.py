@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
+from catalog import search
 from catalog.models import Game
 from catalog.pagecache import cached_page, version_for
 from catalog.views.filters import (
@@ -16,6 +17,7 @@ from catalog.views.filters import (
     YEAR_MIN,
     CatalogueFilters,
     active_filters,
+    default_sort,
     filter_games,
     filter_options,
     query_string,
@@ -71,6 +73,26 @@ def continue_playing(request, values, page):
     return list(Game.objects.continue_playing(user))
 
 
+def results_page(user, values, number):
+    """The catalogue's page `number` of cards for these filters."""
+    if not values.get("q"):
+        games = filter_games(Game.objects.for_cards(user), values, user)
+        return Paginator(games, PAGE_SIZE).get_page(number)
+    # A search ranks every game it matches. The page's ids first, by rank alone, then their
+    # cards: the card's columns (cover, favourite, files) for each of thousands of matches
+    # cost more than the ranking itself (bench/search.py).
+    ids = filter_games(Game.objects.all(), values, user, typos=False)
+    paginator = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE)
+    if not paginator.count and search.may_be_typos(values["q"]):  # nothing as typed: corrected
+        ids = filter_games(Game.objects.all(), values, user, typos=True)
+        paginator = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE)
+    page = paginator.get_page(number)
+    wanted = list(page.object_list)
+    cards = {card["pk"]: card for card in Game.objects.for_cards(user).filter(pk__in=wanted)}
+    page.object_list = [cards[pk] for pk in wanted if pk in cards]
+    return page
+
+
 @require_GET
 @revalidated
 @login_required
@@ -87,8 +109,7 @@ def index(request):
         can_see_matching=can_see_matching,
     )
     values = form.values()
-    games = filter_games(Game.objects.for_cards(request.user), values, request.user)
-    page = Paginator(games, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = results_page(user, values, request.GET.get("page"))
     canonical = query_string(values, page=page.number)
     base = query_string(values)
     is_filtered = bool(set(values) - {"sort", "dir"})
@@ -103,7 +124,10 @@ def index(request):
             "values": values,
             "options": options,
             "active_filters": active_filters(values, options),
-            "sorts": sort_options(),
+            "sorts": [
+                option for option in sort_options() if option[0] != "relevance" or values.get("q")
+            ],
+            "default_sort": default_sort(values),
             "match_choices": MATCH_CHOICES if can_see_matching else [],
             "year_min": YEAR_MIN,
             "year_max": YEAR_MAX,

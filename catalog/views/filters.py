@@ -48,9 +48,22 @@ SORTS = {
             "asc": ("Oldest first", ["created_at", "pk"]),
         },
     ),
+    # With a search only, and then the default (catalog/search.py ranks the matches); one
+    # direction, best first.
+    "relevance": (
+        "Best match",
+        "asc",
+        {"asc": ("Best first", []), "desc": ("Best first", [])},  # search()'s own order
+    ),
 }
 DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = "title"
+
+
+def default_sort(values) -> str:
+    return "relevance" if values.get("q") else DEFAULT_SORT
+
+
 MATCH_CHOICES = [("matched", "Matched"), ("unmatched", "Not matched")]
 YEAR_MIN, YEAR_MAX = 1950, 2100
 OPTION_KINDS = ("genre", "theme", "developer", "publisher")
@@ -140,7 +153,9 @@ class CatalogueFilters(forms.Form):
         """The valid parameters, invalid ones dropped (the form's errors are never shown)."""
         self.is_valid()
         values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
-        values.setdefault("sort", DEFAULT_SORT)
+        if values.get("sort") == "relevance" and not values.get("q"):
+            del values["sort"]  # nothing to rank
+        values.setdefault("sort", default_sort(values))
         values.setdefault("dir", default_direction(values["sort"]))
         low, high = values.get("year_from"), values.get("year_to")
         if low and high and low > high:
@@ -148,9 +163,9 @@ class CatalogueFilters(forms.Form):
         return values
 
 
-def filter_games(games, values, user):
+def filter_games(games, values, user, typos=None):
     if values.get("q"):
-        games = games.search(values["q"])
+        games = games.search(values["q"], typos)
     if "genre" in values:
         games = games.filter(genres=values["genre"])
     if "theme" in values:
@@ -169,7 +184,8 @@ def filter_games(games, values, user):
         games = games.unmatched()
     if values.get("fav"):
         games = games.favorites_of(user)
-    return games.order_by(*SORTS[values["sort"]][2][values["dir"]][1])
+    ordering = SORTS[values["sort"]][2][values["dir"]][1]
+    return games.order_by(*ordering) if ordering else games
 
 
 def default_direction(sort):
@@ -188,7 +204,7 @@ def query_string(values, **changes):
     """The canonical query string of these filters: defaults left out, `page` last."""
     values = {**values, **changes}
     params = []
-    defaults = {"sort": DEFAULT_SORT, "page": 1}
+    defaults = {"sort": default_sort(values), "page": 1}
     if values.get("sort") in SORTS:
         defaults["dir"] = default_direction(values["sort"])
     names = ("q", *OPTION_KINDS, "year_from", "year_to", "match", "fav", "sort", "dir", "page")
