@@ -155,9 +155,7 @@ def test_an_edit_in_the_admin_or_the_orm_is_searchable_at_once(library):
 def test_a_lost_index_comes_back_after_migrate(library):
     # SQLite drops a table's triggers when a migration rebuilds the table; post_migrate puts
     # them back and rebuilds the FTS5 index. On PostgreSQL the same call restores an index.
-    lost = (
-        "catalog_game_search_insert" if connection.vendor == "sqlite" else "game_search_trgm"
-    )
+    lost = "catalog_game_search_insert" if connection.vendor == "sqlite" else "game_search_trgm"
     with connection.cursor() as cursor:
         kind = "TRIGGER" if connection.vendor == "sqlite" else "INDEX"
         cursor.execute(f"DROP {kind} {lost}")
