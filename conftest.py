@@ -3,9 +3,13 @@ import itertools
 import logging
 
 import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.models import Role
+from accounts.roles import sync_roles
+from catalog import search
 from catalog.models import Game, Rom
 
 _counter = itertools.count(1)
@@ -19,8 +23,10 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (the catalogue keeps its filter options there)."""
+    """Each test starts with an empty cache (the catalogue keeps its filter options there), and
+    search's word list for typos is read anew (its catalogue version repeats between tests)."""
     cache.clear()
+    search.forget_vocabulary()
     yield
     cache.clear()
 
@@ -32,6 +38,10 @@ def make_user(django_user_model):
             username=username or f"user{next(_counter)}", password=password, **fields
         )
         if role:
+            if not Group.objects.filter(name=role).exists():
+                # A transactional test before this one flushed the database, the role groups
+                # the migrations made included.
+                sync_roles(django_apps)
             user.set_role(role)
         return user
 

@@ -141,7 +141,7 @@ class GameQuerySet(models.QuerySet):
             ids = list(self.search(query, typos=True).values_list("pk", flat=True)[:limit])
         games = self.filter(pk__in=ids).select_related("cover")
         games = games.only(
-            "title", "slug", "year", "release_date", "cover__image_id", "cover__file"
+            "title", "slug", "year", "release_date", "cover__kind", "cover__image_id", "cover__file"
         )
         return sorted(games, key=lambda game: ids.index(game.pk))
 

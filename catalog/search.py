@@ -154,6 +154,10 @@ def _distance(a: str, b: str) -> int:
 _vocabulary = {"version": None, "built": 0.0, "value": None}
 
 
+def forget_vocabulary() -> None:
+    _vocabulary.update(version=None, built=0.0, value=None)
+
+
 def vocabulary() -> Vocabulary:
     from catalog.models import Game
     from catalog.pagecache import version as catalogue_version

@@ -14,6 +14,7 @@ from romvault import config
 ROOT = config.BASE_DIR
 NOTICES = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
 OURS = {"static/js/app.js", "static/js/player.js", "static/css/admin.css", "static/css/player.css"}
+OURS |= {"static/favicon.svg", "static/favicon.ico"}  # drawn for romvault
 
 
 def row(name):
