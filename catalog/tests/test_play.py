@@ -96,6 +96,24 @@ def test_a_game_that_cannot_start_says_why_instead_of_play(normal_client, rom_di
     assert "cannot be played in the browser" in response.content.decode()
 
 
+def test_disks_that_cannot_start_for_one_reason_say_it_once(
+    normal_client, rom_dir, make_game, make_rom
+):
+    game = make_game(title="Manuals")
+    for n in (1, 2):
+        path = rom_dir / f"Manuals (Disk {n}).zip"
+        path.write_bytes(zipped({"README.TXT": b"hi"}))
+        make_rom(game=game, path=str(path), size=path.stat().st_size, members=[], file_count=1)
+    html = normal_client.get(game.get_absolute_url()).content.decode()
+    assert html.count("No DOS program (.EXE, .COM, .BAT) in this archive.") == 1
+
+
+def test_a_game_whose_files_are_all_missing_says_so(normal_client, make_rom):
+    rom = make_rom(missing_since="2026-01-01T00:00:00Z")
+    html = normal_client.get(rom.game.get_absolute_url()).content.decode()
+    assert "Cannot be played in the browser: its files are missing" in html
+
+
 def test_a_rar_says_it_must_be_repacked(normal_client, rom_dir, make_rom):
     path = rom_dir / "Doom (1993).rar"
     path.write_bytes(b"Rar!")

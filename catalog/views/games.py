@@ -98,8 +98,13 @@ def play_context(user, game, roms):
         rom.play_problem = "" if rom.is_missing else Player(rom).problem
     saves = Save.objects.filter(user=user, rom__in=roms).select_related("rom").defer("data")
     playable = [rom for rom in roms if not rom.is_missing and not rom.play_problem]
+    # Each reason once: the disks of a set often share one ("not listed yet: run a scan").
+    problems = list(dict.fromkeys(rom.play_problem for rom in roms if rom.play_problem))
+    if not playable and not problems:
+        problems = ["its files are missing from the ROM folders."]
     return {
         "can_play": True,
         "first_playable": playable[0] if playable else None,
+        "play_problems": problems,
         "saves": list(saves),
     }
