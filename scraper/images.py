@@ -25,15 +25,29 @@ from romvault.datadir import FOLDER_MODE, private_opener
 from scraper.igdb import USER_AGENT
 from scraper.pipeline import consume
 
+# This many requests in a row that reach no server (no DNS, no route, refused: an offline host)
+# and the run stops asking: the rest are left for the next scrape rather than each waiting out
+# its own failure.
+UNREACHABLE_IN_A_ROW = 8
+_NOT_TRIED = "not tried"
+
 
 @dataclass
 class ImageReport:
     downloaded: int = 0
     failed: int = 0
+    not_tried: int = 0
     interrupted: bool = False
 
     def summary(self) -> str:
-        return f"Images: {self.downloaded:,} downloaded, {self.failed:,} failed"
+        text = f"Images: {self.downloaded:,} downloaded, {self.failed:,} failed"
+        if self.not_tried:
+            text += (
+                f", {self.not_tried:,} not tried: IGDB's image host could not be reached"
+                f" ({settings.IGDB_IMAGE_URL}); pages show IGDB's own copies meanwhile, and the"
+                " next scrape tries again"
+            )
+        return text
 
 
 def image_url(size: str, image_id: str) -> str:
@@ -68,17 +82,26 @@ def _write(name: str, content: bytes) -> None:
 
 async def _download(todo, emit, stop: threading.Event, concurrency: int) -> None:
     limit = anyio.Semaphore(concurrency)
+    unreachable = 0  # requests in a row that reached no server
     async with httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, timeout=30) as http:
 
         async def one(size, image_id):
+            nonlocal unreachable
             async with limit:
                 if stop.is_set():
+                    return
+                if unreachable >= UNREACHABLE_IN_A_ROW:
+                    emit((size, image_id, b"", _NOT_TRIED))
                     return
                 url = image_url(size, image_id)
                 try:
                     response = await http.get(url)
+                    unreachable = 0
                     response.raise_for_status()
                     emit((size, image_id, response.content, ""))
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    unreachable += 1
+                    emit((size, image_id, b"", f"{url}: {exc}"))
                 except httpx.HTTPError as exc:
                     emit((size, image_id, b"", f"{url}: {exc}"))
 
@@ -133,6 +156,9 @@ def download_images(*, concurrency=4, on_error=None, on_progress=None, stop=None
     def handle(batch):
         complete = defaultdict(list)
         for size, image_id, content, error in batch:
+            if error == _NOT_TRIED:
+                report.not_tried += 1
+                continue
             if error:
                 _failed(report, on_error, error)
                 continue

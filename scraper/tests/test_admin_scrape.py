@@ -188,10 +188,8 @@ def slow_igdb(tmp_path, monkeypatch):
     dataset.write_library(root)
     monkeypatch.setenv("ROM_DIRS", str(root))
     with FakeIGDB(dataset, latency=0.3) as fake:
-        monkeypatch.setenv("IGDB_CLIENT_ID", fake.client_id)
-        monkeypatch.setenv("IGDB_SECRET_KEY", fake.client_secret)
-        monkeypatch.setenv("IGDB_API_URL", fake.api_url)
-        monkeypatch.setenv("TWITCH_TOKEN_URL", fake.token_url)
+        for name, value in fake.settings().items():  # images too: never IGDB's real CDN
+            monkeypatch.setenv(name, value)
         yield fake
 
 

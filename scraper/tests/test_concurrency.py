@@ -110,12 +110,7 @@ def test_pages_and_favourites_never_see_a_locked_database_while_scrape_writes(
     try:
         assert reader.stdout.readline().strip() == "ready", reader.stderr.read()
         with FakeIGDB(dataset, latency=0.02) as fake:
-            env.update(
-                IGDB_CLIENT_ID=fake.client_id,
-                IGDB_SECRET_KEY=fake.client_secret,
-                IGDB_API_URL=fake.api_url,
-                TWITCH_TOKEN_URL=fake.token_url,
-            )
+            env.update(fake.settings())  # images too: never IGDB's real CDN
             started = time.time()
             scrape = subprocess.run(
                 [*manage, "scrape", str(library_dir), "--limit", "60"],

@@ -56,12 +56,7 @@ def work(tmp_path_factory, dataset):
 def environment(db, data_dir, fake=None):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", DATA_DIR=str(data_dir))
     if fake:
-        env.update(
-            IGDB_CLIENT_ID=fake.client_id,
-            IGDB_SECRET_KEY=fake.client_secret,
-            IGDB_API_URL=fake.api_url,
-            TWITCH_TOKEN_URL=fake.token_url,
-        )
+        env.update(fake.settings())  # images too: never IGDB's real CDN
     return env
 
 

@@ -1,7 +1,9 @@
 """`manage.py scrape` end to end: real files, real HTTP to the fake IGDB, the real database."""
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +18,7 @@ from django.core.management import CommandError, call_command
 from catalog.models import KEPT_SIZES, Game, Image, Rom
 from fake_igdb import FakeIGDB
 from romvault import config
-from scraper import pipeline
+from scraper import images, pipeline
 from scraper.igdb import IGDBClient
 from scraper.models import ScrapeLock
 
@@ -151,6 +153,29 @@ def test_a_hostile_image_id_is_one_failed_image_not_the_end_of_the_run(fake, lib
     assert "0 downloaded, 1 failed" in out
 
 
+def test_an_unreachable_image_host_is_given_up_on_said_once_and_tried_again_next_run(
+    fake, library_dir, settings
+):
+    """An offline host (no DNS, no route): the run stops asking after a few failures in a row
+    instead of waiting out every image, says why, and the next scrape downloads them."""
+    with socket.socket() as closed:  # a port nothing listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        settings.IGDB_IMAGE_URL = f"http://127.0.0.1:{closed.getsockname()[1]}/igdb/image/upload"
+    out, err = scrape(library_dir)
+    kept = Image.objects.filter(kind__in=list(KEPT_SIZES)).values_list("kind", "image_id")
+    wanted = len({(size, image_id) for kind, image_id in kept for size in KEPT_SIZES[kind]})
+    counts = re.search(r"Images: 0 downloaded, (\d+) failed, ([\d,]+) not tried", out)
+    failed, not_tried = int(counts[1]), int(counts[2].replace(",", ""))
+    # The requests already under way when the eighth failed fail too (four at a time).
+    assert images.UNREACHABLE_IN_A_ROW <= failed < images.UNREACHABLE_IN_A_ROW + 4
+    assert failed + not_tried == wanted > 100
+    assert "IGDB's image host could not be reached" in out and "next scrape tries again" in out
+    assert err.count("image: ") == failed
+    settings.IGDB_IMAGE_URL = fake.image_url
+    out, _ = scrape(library_dir)
+    assert f"Images: {wanted:,} downloaded, 0 failed" in out
+
+
 def test_a_forced_id_in_the_filename_wins(fake, tmp_path):
     root = tmp_path / "forced"
     root.mkdir()
@@ -264,11 +289,8 @@ def test_sigterm_stops_sending_saves_what_arrived_and_exits_non_zero(
     with FakeIGDB(dataset, latency=0.2) as fake:
         env = dict(
             os.environ,
+            **fake.settings(),
             DATABASE_URL=f"sqlite:///{db}",
-            IGDB_CLIENT_ID=fake.client_id,
-            IGDB_SECRET_KEY=fake.client_secret,
-            IGDB_API_URL=fake.api_url,
-            TWITCH_TOKEN_URL=fake.token_url,
             DATA_DIR=str(tmp_path / "data"),
         )
         manage = [sys.executable, "manage.py"]
