@@ -136,7 +136,7 @@ class GameQuerySet(models.QuerySet):
         the search box shows (title, year, cover). Their ids first, by rank alone; then those
         games with their covers: joining the cover to each of thousands of matches before the
         ranking picks eight cost more than the ranking (bench/search.py)."""
-        ids = list(self.search(query, typos=False).values_list("pk", flat=True)[:limit])
+        ids = game_search.first_ids(self, query, limit)
         if not ids and game_search.may_be_typos(query):  # nothing as typed: corrected
             ids = list(self.search(query, typos=True).values_list("pk", flat=True)[:limit])
         games = self.filter(pk__in=ids).select_related("cover")

@@ -140,6 +140,32 @@ def test_short_queries_match_the_start_of_titles(library):
     assert found("!!") == []
 
 
+def first_titles(text, limit):
+    return [game.title for game in Game.objects.suggestions(text, limit=limit)]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8])
+def test_suggestions_are_the_first_results_in_the_same_order(library, limit):
+    """Suggestions read the first tiers alone when they hold enough games (catalog.search.
+    first_ids): never another order than the results page's."""
+    for text, _ in QUERIES:
+        assert first_titles(text, limit) == found(text, limit), text
+
+
+def test_a_word_many_titles_start_with_ranks_only_those_for_suggestions(library):
+    for i in range(12):
+        add_game(f"Space Station {i}", 1990 + i)
+    add_game("Space", 1985)
+    add_game("Lost in Space", 1989)
+    add_game("Moonbase", 1990, names=["Space"])  # another name, exact: the first tier
+    add_game("Spacewar Deluxe", 1994)
+    search.refresh(Game.objects.values_list("pk", flat=True))
+    assert first_titles("space", 8) == found("space", 8)
+    assert first_titles("space", 8)[:3] == ["Space", "Moonbase", "Space Station 0"]
+    assert "Lost in Space" in found("space") and "Lost in Space" not in first_titles("space", 8)
+    assert first_titles("space", 20) == found("space", 20)  # too few in the first tiers
+
+
 def test_an_edit_in_the_admin_or_the_orm_is_searchable_at_once(library):
     doom = Game.objects.get(title="Doom")
     doom.alternative_names.create(name="Hell Knight")
