@@ -4,14 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.urls import reverse
-from django.utils.text import slugify
 
 from catalog import search as game_search
 from catalog.launching import GameStart, start_file
+from catalog.titles import sort_title_for, title_fields  # noqa: F401 - sort_title_for for callers
 from romvault.text import strip_invisible
 from scraper.filenames import disk_only, is_generic, match_key, parse_filename
 
-ARTICLES = ("the ", "a ", "an ")
 # A page on IGDB's own site: the only `url` of an IGDB record romvault links to. The record is
 # data from outside, and a link is a place to send people (javascript:, any other host).
 IGDB_PAGE = re.compile(r"https://www\.igdb\.com/[!-~]{0,479}")
@@ -57,15 +56,6 @@ def image_url(kind: str, image_id: str, file: str, size: str) -> str:
     if file and kind in KEPT_SIZES and is_image_id(image_id):
         return reverse("catalog:image", args=[kept_size(kind, size), image_id])
     return f"{settings.IGDB_IMAGE_URL}/t_{size}/{image_id}.jpg"
-
-
-def sort_title_for(title: str) -> str:
-    """Case-folded title without a leading English article: "The Dig" sorts under D."""
-    folded = title.casefold().strip()
-    for article in ARTICLES:
-        if folded.startswith(article):
-            return folded[len(article) :].lstrip()
-    return folded
 
 
 class IgdbLookup(models.Model):
@@ -327,14 +317,7 @@ class Game(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:game-detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
 
-    @staticmethod
-    def title_fields(title: str) -> tuple[str, str, str]:
-        """(title, sort_title, slug): the sort title and slug are derived from the title.
-
-        Every stored title comes through here (scan, IGDB import, admin), so here it loses the
-        characters that would make it display as something else (romvault/text.py)."""
-        title = strip_invisible(title)[:255]
-        return title, sort_title_for(title)[:255], slugify(title)[:255]
+    title_fields = staticmethod(title_fields)  # catalog/titles.py
 
     def set_title(self, title: str) -> None:
         """The title and what derives from it. The search columns of a game with other names

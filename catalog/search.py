@@ -17,7 +17,6 @@ pg_trgm (GIN) and SQLite's FTS5 trigram table, each asked one LIKE at a time, wh
 serve from the index (migration 0008); the ranking is one CASE over the candidates.
 """
 
-import re
 import time
 from collections import defaultdict
 
@@ -27,13 +26,12 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, Length, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
 
-from scraper.matching import normalize_title
+from scraper.matching import title_words
 
 FIELDS = ("search_title", "search_names", "search_related")
 # Best first; within a tier, the title the query leaves least of ("Ultima Underworld: The
 # Stygian Abyss" before "Ultima Underworld II: Labyrinth of Worlds"), then by title.
 RANKED = ("search_rank", Length("search_title"), "sort_title", "year")
-_WORD = re.compile(r"[a-z0-9]+")
 MIN_INDEXED = 3  # the trigram indexes serve LIKE patterns of at least three characters
 TYPO_MIN_LENGTH = 5  # "boom" is no typo of "doom": shorter words are never corrected
 STOP_WORDS = frozenset(("the", "a", "an", "of", "and"))  # needed in no title apart
@@ -42,7 +40,7 @@ VOCABULARY_MAX_AGE = 60  # seconds a word list may lag the library (it serves ty
 
 def words(text: str) -> str:
     """ "Ultima VII - The Black Gate" -> "ultima 7 black gate"."""
-    return " ".join(_WORD.findall(normalize_title(text or "")))
+    return title_words(text or "")
 
 
 def _joined(items) -> str:
@@ -57,7 +55,7 @@ def columns(title: str, names=(), related=()) -> dict[str, str]:
         text = words(name)
         forms += [text, text.replace(" ", "")]
     return {
-        "search_title": words(title),
+        "search_title": forms[0],
         "search_names": _joined(forms),
         "search_related": _joined(words(name) for name in related),
     }

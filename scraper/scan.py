@@ -10,13 +10,12 @@ killed there.
 """
 
 import os
-import re
 import stat
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -25,18 +24,20 @@ from django.utils import timezone
 from catalog import search
 from catalog.models import Game, Rom
 from catalog.pagecache import bump as bump_catalogue_version
-from scraper.archives import is_listed, list_members
+from scraper.archives import is_listed
 from scraper.bulk import insert_rows
-from scraper.filenames import ParsedName, disk_only, is_generic, match_key, parse_filename
 from scraper.hashing import hash_files
+from scraper.prepare import in_worker, listing, parse_path, prepare
 
 # Archives, disk and CD images, and plain DOS executables.
 DEFAULT_EXTENSIONS = frozenset(
     "zip 7z rar dosz lha lzh arj iso cue bin img ima imz vhd chd mdf mds ccd dsk exe com".split()
 )
 
-# "Dune 2 Disk1", "Ultima VII - CD 2": the disks of one game share its title.
-DISK_SUFFIX = re.compile(r"(?i)[\s_-]*\b(?:disk|disc|cd)[\s_-]*(\d{1,2})$")
+# A first scan of this many new files or more prepares them in a second process, this many
+# batches ahead of the writes (scraper/prepare.py).
+PARALLEL_FROM = 5000
+AHEAD = 2
 
 ROM_COLUMNS = [
     *("game_id", "path", "size", "mtime_ns", "parsed_title", "parsed_year", "tags"),
@@ -200,25 +201,6 @@ def walk(
             yield path, info.st_size, info.st_mtime_ns
 
 
-def parse_path(path: str, roots: list[str]) -> ParsedName:
-    """The file's parsed name, or its folder's where the file's own name is only "DISK1.IMG"
-    (with the disk number that name gives)."""
-    folder, _, name = path.rpartition("/")
-    parsed = parse_filename(name)
-    if (is_generic(parsed.title) or not parsed.key) and folder not in roots:
-        folder_parsed = parse_filename(folder.rpartition("/")[2])
-        if folder_parsed.key:
-            disk, total = disk_only(parsed.title)
-            if disk is not None and folder_parsed.disk is None:
-                return replace(folder_parsed, disk=disk, disk_total=total)
-            return folder_parsed
-    disk = DISK_SUFFIX.search(parsed.title)
-    if disk and disk.start() > 0:
-        title = parsed.title[: disk.start()].rstrip(" -_")
-        return replace(parsed, title=title, key=match_key(title), disk=int(disk.group(1)))
-    return parsed
-
-
 class Scanner:
     def __init__(
         self,
@@ -268,8 +250,7 @@ class Scanner:
         self._on_listing_error(path, message)
 
     def _listing(self, path: str, size: int | None = None) -> tuple[list, int | None, str]:
-        members, file_count, error = list_members(path, size)
-        return members, file_count, error[:MAX_ERROR]
+        return listing(path, size, MAX_ERROR)
 
     def run(self) -> ScanReport:
         started = time.perf_counter()
@@ -419,39 +400,34 @@ class Scanner:
             }
         return self._game_ids
 
-    def _prepare(self, chunk: list[FoundFile]) -> list[tuple]:
-        """Parse a batch into (group, game title fields, Rom row without its game id)."""
-        rows = []
-        for path, size, mtime_ns in chunk:
-            p = parse_path(path, self.roots)
-            group = (p.key[:255], p.year)
-            title = Game.title_fields(p.title)
-            rom = (path, size, mtime_ns, title[0], p.year, p.as_tags())
-            rows.append((group, title, rom))
-        return rows
+    def _prepared(self, new: list[FoundFile]):
+        """The new files' batches, each as prepare() gives it. A large first scan prepares them
+        in a second process, a few batches ahead of the writes (threads would not do: each call
+        into SQLite would wait for the GIL); a small one, or one on a single core, here."""
+        batches = self._batches(new)
+        if len(new) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+            return (prepare(batch, self.roots, MAX_ERROR) for batch in batches)
+        return in_worker(batches, self.roots, MAX_ERROR, ahead=AHEAD)
 
     def _write_new(self, new: list[FoundFile]) -> None:
-        # One thread: parsing in a second one while SQLite writes gained nothing, as each of the
-        # writer's calls into SQLite then waited for the GIL to come back.
         if not new:
             return
         games = self._games_by_key()
         done = 0
-        for chunk in self._batches(new):
-            prepared = self._prepare(chunk)
-            listings = [self._listing(path, size) for path, size, _ in chunk]
-            self._write_batch(prepared, listings, games)
-            done += len(chunk)
+        for prepared in self._prepared(new):
+            if self.stopped:
+                return
+            self._write_batch(prepared, games)
+            done += len(prepared)
             self._on_progress("write", done, len(new))
 
-    def _write_batch(self, prepared: list[tuple], listings: list[tuple], games: dict) -> None:
-        hashes = self._hashes([rom[0] for _, _, rom in prepared] if self.hash_files else [])
+    def _write_batch(self, prepared: list[tuple], games: dict) -> None:
+        hashes = self._hashes([rom[0] for _, _, _, rom, _ in prepared] if self.hash_files else [])
         if self.stopped:  # while hashing: the batch is left for the next run
             return
         fresh = {}
-        for group, title, _ in prepared:
+        for group, title, found, _, _ in prepared:
             if group not in games and group not in fresh:
-                found = search.columns(title[0])  # a new game has its title only
                 fresh[group] = (*title, group[1], group[0], *(found[f] for f in search.FIELDS))
         with transaction.atomic():
             ids = insert_rows(
@@ -466,16 +442,14 @@ class Scanner:
                 ROM_COLUMNS,
                 [
                     (games[group], *rom, *listing, *hashes.get(rom[0], NO_HASHES).values())
-                    for (group, _, rom), listing in zip(prepared, listings, strict=True)
+                    for group, _, _, rom, listing in prepared
                 ],
             )
             if fresh:
                 bump_catalogue_version()  # new games appear in the catalogue
         self.report.new += len(prepared)
         self.report.games_created += len(fresh)
-        self._count_listings(
-            (rom[0], *listing) for (_, _, rom), listing in zip(prepared, listings, strict=True)
-        )
+        self._count_listings((rom[0], *listing) for _, _, _, rom, listing in prepared)
 
     def _count_listings(self, roms) -> None:
         """Count the listed archives and report the unreadable ones, once they are saved."""

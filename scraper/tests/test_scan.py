@@ -1,9 +1,10 @@
 import hashlib
 import os
+import subprocess
 import threading
 import zipfile
 import zlib
-from io import StringIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -401,7 +402,7 @@ def count_listings(monkeypatch):
         listed.append(os.path.basename(path))
         return list_members(path, size)
 
-    monkeypatch.setattr("scraper.scan.list_members", counting)
+    monkeypatch.setattr("scraper.prepare.list_members", counting)
     return listed
 
 
@@ -611,3 +612,69 @@ def test_scrape_command_says_which_symlinks_it_skipped(rom_dir):
     call_command("scrape", str(rom_dir), "--no-metadata", stdout=out, stderr=err)
     assert "slash: skipped: a symlink leading outside the ROM folders" in err.getvalue()
     assert "skipped 1 symlinks leading outside the ROM folders" in out.getvalue()
+
+
+def library_rows():
+    games = sorted(Game.objects.values_list("title", "sort_title", "slug", "year", "search_names"))
+    roms = sorted(
+        Rom.objects.values_list(
+            "path", "game__title", "parsed_title", "tags", "members", "file_count", "listing_error"
+        )
+    )
+    return games, roms
+
+
+def big_library(root):
+    for i in range(30):
+        put(root, f"Game {i} (19{80 + i % 20})(Maker).zip", game_zip(f"GAME{i}.EXE"))
+        put(root, f"Game {i} (19{80 + i % 20})(Maker)[a].zip", game_zip("START.BAT"))
+    put(root, "Broken (1990).zip", b"PK\x03\x04 not really")
+    put(root, "Adventure/Dune II (1992)/DISK1.IMG")
+
+
+def game_zip(name):
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"GAME/{name}", b"MZ" + b"x" * 100)
+    return buffer.getvalue()
+
+
+def test_a_large_first_scan_prepared_by_a_worker_process_writes_what_one_process_writes(
+    tmp_path, monkeypatch
+):
+    big_library(tmp_path / "roms")
+    report, _ = scan(tmp_path / "roms", batch_size=7)
+    alone = library_rows()
+    Rom.objects.all().delete()
+    Game.objects.all().delete()
+    monkeypatch.setattr("scraper.scan.PARALLEL_FROM", 10)  # 62 files: the worker's
+    spawned = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(
+        "scraper.prepare.subprocess.Popen",
+        lambda *args, **kwargs: spawned.append(args) or real_popen(*args, **kwargs),
+    )
+    again, _ = scan(tmp_path / "roms", batch_size=7)
+    assert len(spawned) == 1 and "scraper.prepare" in spawned[0][0]
+    assert library_rows() == alone
+    assert (again.new, again.games_created, again.listing_errors) == (62, 32, 1)
+    assert (report.new, report.games_created, report.listing_errors) == (62, 32, 1)
+
+
+def test_a_worker_that_dies_leaves_its_batches_to_the_scan(tmp_path, monkeypatch):
+    big_library(tmp_path / "roms")
+    scan(tmp_path / "roms", batch_size=7)
+    alone = library_rows()
+    Rom.objects.all().delete()
+    Game.objects.all().delete()
+    monkeypatch.setattr("scraper.scan.PARALLEL_FROM", 10)
+    real_popen = subprocess.Popen
+
+    def dying(*args, **kwargs):  # a worker that answers nothing: killed at once
+        process = real_popen(*args, **kwargs)
+        process.kill()
+        return process
+
+    monkeypatch.setattr("scraper.prepare.subprocess.Popen", dying)
+    report, _ = scan(tmp_path / "roms", batch_size=7)
+    assert report.new == 62 and library_rows() == alone
