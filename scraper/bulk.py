@@ -37,6 +37,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, return_ids=Fals
         for i, name in enumerate(columns)
         if isinstance(fields[name], models.JSONField | models.DateTimeField)
     ]
+    raw_json = _raw_json(connection)
     names = list(columns) + list(constant)
     tail = tuple(constant.values())
     quote = connection.ops.quote_name
@@ -59,7 +60,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, return_ids=Fals
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             if prepared:
-                chunk = [_prepare_row(row, prepared, connection) for row in chunk]
+                chunk = [_prepare_row(row, prepared, connection, raw_json) for row in chunk]
             if unnest:
                 sql = insert + returning
                 params = [list(values) for values in zip(*chunk, strict=True)]
@@ -76,8 +77,26 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, return_ids=Fals
     return ids
 
 
-def _prepare_row(row: tuple, prepared: list, connection) -> list:
+class JsonText(str):
+    """A JSON column's value encoded already (json.dumps), as the scan's worker process sends
+    it: insert_rows passes it on as it is."""
+
+
+def _raw_json(connection):
+    """How a JsonText goes to the database: as text to SQLite, as jsonb to PostgreSQL."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return lambda text: Jsonb(text, dumps=str)
+    return str
+
+
+def _prepare_row(row: tuple, prepared: list, connection, raw_json) -> list:
     row = list(row)
     for i, field in prepared:
-        row[i] = field.get_db_prep_save(row[i], connection)
+        value = row[i]
+        if type(value) is JsonText:
+            row[i] = raw_json(value)
+        else:
+            row[i] = field.get_db_prep_save(value, connection)
     return row

@@ -10,9 +10,11 @@ writes each batch's prepare() pickled to stdout, in order, until stdin ends.
 """
 
 import contextlib
+import json
 import pickle
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +24,7 @@ from pathlib import Path
 from catalog import search
 from catalog.titles import title_fields
 from scraper.archives import list_members
+from scraper.bulk import JsonText
 from scraper.filenames import ParsedName, disk_only, is_generic, match_key, parse_filename
 
 # "Dune 2 Disk1", "Ultima VII - CD 2": the disks of one game share its title.
@@ -60,8 +63,18 @@ def prepare(chunk: list[tuple[str, int, int]], roots: list[str], max_error: int)
         p = parse_path(path, roots)
         title = title_fields(p.title)
         columns = search.columns(title[0])  # a new game has its title only
-        rom = (path, size, mtime_ns, title[0], p.year, p.as_tags())
-        rows.append(((p.key[:255], p.year), title, columns, rom, listing(path, size, max_error)))
+        members, file_count, error = listing(path, size, max_error)
+        # JSON encoded here: in the worker, not in the process that writes.
+        rom = (path, size, mtime_ns, title[0], p.year, JsonText(json.dumps(p.as_tags())))
+        rows.append(
+            (
+                (p.key[:255], p.year),
+                title,
+                columns,
+                rom,
+                (JsonText(json.dumps(members)), file_count, error),
+            )
+        )
     return rows
 
 
@@ -125,6 +138,9 @@ def in_worker(batches, roots: list[str], max_error: int, ahead: int = 2):
 
 
 def main() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the scan decides when to stop,
+    # and ends this process then (no traceback of ours on the way).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     roots, max_error = pickle.load(stdin)  # noqa: S301 - from the scan that started us
     while True:
