@@ -325,7 +325,11 @@ def test_exit_saves_then_goes_back(page, site, problems):
     assert zip_files(site.saves["exit"]) == {"SAVE.DAT": b"LEVEL 7, 1234 GOLD"}
 
 
-@pytest.mark.skipif(not (DOSBOX_X / "wdosbox-x.wasm").is_file(), reason="needs `make css`")
+@pytest.mark.skipif(
+    not (DOSBOX_X / "wdosbox-x.wasm").is_file(),
+    reason="DOSBox-X is not shipped (static/vendor has js-dos's DOSBox only); this test of the "
+    "player's DOSBox-X path runs where `make css` left npm's js-dos in node_modules",
+)
 def test_under_dosbox_x_the_swap_button_changes_the_floppy_in_drive_a(page, site, problems):
     game = dosgames.two_disks_zip()
     play(page, site, game, backend="dosboxX")
